@@ -1,0 +1,274 @@
+// Package capture turns one fetch into archived data: it extracts the page,
+// writes the WARC file, the Article and the provenance record to the store
+// (in that order, provenance last), and only then adds the catalog row. A
+// failure at any step leaves the catalog untouched, so the next crawl
+// redoes the capture; objects written before the failure stay as harmless
+// orphans that `archivist verify` reports.
+//
+// The package also reads captures back from the store, which is what
+// reindex and verify are built on.
+package capture
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/archive/catalog"
+	"github.com/archivist-project/archivist/archive/store"
+	"github.com/archivist-project/archivist/archive/warc"
+	"github.com/archivist-project/archivist/extract"
+)
+
+// Config says which pages are kept.
+type Config struct {
+	// KeepListings stores seed pages (depth 0) even when they are not
+	// articles: the versions of a topic page over time are themselves a
+	// record of what was covered.
+	KeepListings bool
+	// KeepAll stores every HTML page fetched, article or not.
+	KeepAll bool
+	// MaxBodyBytes bounds the decoded body handed to the extractor.
+	MaxBodyBytes int64
+	// Operator is written into the warcinfo record (a contact address).
+	Operator string
+}
+
+// Result is what became of one fetch.
+type Result struct {
+	CaptureID    string // "" when nothing was stored
+	Archived     bool
+	PageType     string
+	CanonicalURL string
+	Links        []extract.Link
+	Reason       string // why it was not archived
+}
+
+// Recorder archives fetches. It is safe for concurrent use.
+type Recorder struct {
+	store    store.Store
+	catalog  catalog.Catalog
+	software archive.Component
+	cfg      Config
+	log      *slog.Logger
+	writers  sync.Pool // *warc.Writer: gzip state is costly to allocate per capture
+}
+
+// NewRecorder returns a Recorder writing to st and cat.
+func NewRecorder(st store.Store, cat catalog.Catalog, software archive.Component, cfg Config, logger *slog.Logger) *Recorder {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 10 << 20
+	}
+	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger}
+}
+
+// ClaimFunc reserves a page (by canonical URL) for this capture, so that two
+// URLs of one article in a crawl are archived once. It returns false and
+// the URL that holds the claim when another fetch got there first.
+type ClaimFunc func(canonicalURL string) (firstURL string, claimed bool)
+
+// Capture archives one exchange: extract, decide whether to keep it, claim
+// the page (claim may be nil), write the objects, then the catalog row.
+func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim ClaimFunc) (Result, error) {
+	final := ex.Final()
+	if final == nil {
+		return Result{}, fmt.Errorf("capture %s: no response to archive", ex.RequestedURL)
+	}
+	body, err := DecodeBody(final.Body, final.ResponseHeader.Get("Content-Encoding"), r.cfg.MaxBodyBytes)
+	if err != nil {
+		return Result{}, fmt.Errorf("capture %s: %w", final.URL, err)
+	}
+	ext, err := extract.Extract(body, extract.Options{
+		URL:         final.URL,
+		ContentType: final.ResponseHeader.Get("Content-Type"),
+		FetchedAt:   ex.FetchEnd,
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("capture %s: %w", final.URL, err)
+	}
+	art := ext.Article
+	res := Result{PageType: art.PageType, CanonicalURL: art.CanonicalURL, Links: ext.Links}
+	keep := art.PageType == "article" || r.cfg.KeepAll || (r.cfg.KeepListings && ex.Depth == 0)
+	if !keep {
+		res.Reason = "not an article (" + art.PageType + ")"
+		return res, nil
+	}
+	if claim != nil {
+		page := art.CanonicalURL
+		if page == "" {
+			page = final.URL
+		}
+		if first, ok := claim(page); !ok {
+			res.Reason = "duplicate of " + first
+			return res, nil
+		}
+	}
+	id, err := r.write(ctx, ex, &art, ext.Links)
+	if err != nil {
+		return res, err
+	}
+	res.CaptureID, res.Archived = id, true
+	return res, nil
+}
+
+func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article, links []extract.Link) (string, error) {
+	final := ex.Final()
+	id := archive.NewCaptureID(ex.FetchStart)
+	prefix, err := archive.CapturePrefix(id)
+	if err != nil {
+		return "", err
+	}
+	wr, _ := r.writers.Get().(*warc.Writer)
+	if wr == nil {
+		if wr, err = warc.NewWriter(0); err != nil {
+			return "", err
+		}
+	}
+	outlinks := make([]string, len(links))
+	for i, l := range links {
+		outlinks[i] = l.URL
+	}
+	var warcBuf bytes.Buffer
+	wres, err := wr.WriteCapture(&warcBuf, ex, warc.Info{
+		Software: r.software, CaptureID: id, RunID: ex.RunID, UserAgent: ex.UserAgent,
+		Robots: ex.Robots.Policy, Operator: r.cfg.Operator,
+	}, warc.Metadata{Outlinks: outlinks})
+	r.writers.Put(wr)
+	if err != nil {
+		return "", fmt.Errorf("capture %s: %w", final.URL, err)
+	}
+	warcRef, err := r.put(ctx, prefix+archive.WARCName, warcBuf.Bytes())
+	if err != nil {
+		return "", err
+	}
+	artJSON, err := json.MarshalIndent(art, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode article of %s: %w", final.URL, err)
+	}
+	artRef, err := r.put(ctx, prefix+archive.ArticleName, artJSON)
+	if err != nil {
+		return "", err
+	}
+	prov := NewProvenance(id, ex, wres.PayloadSHA256, r.software, art.Extractor)
+	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
+	provJSON, err := json.MarshalIndent(prov, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode provenance of %s: %w", final.URL, err)
+	}
+	provRef, err := r.put(ctx, prefix+archive.ProvenanceName, provJSON)
+	if err != nil {
+		return "", err
+	}
+	entry := NewEntry(prov, art, provRef)
+	if err := r.catalog.Put(ctx, entry); err != nil {
+		return "", fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
+	}
+	r.log.Debug("archived", "capture_id", id, "url", final.URL, "bytes", len(warcBuf.Bytes()))
+	return id, nil
+}
+
+// put stores data at key and returns its reference.
+func (r *Recorder) put(ctx context.Context, key string, data []byte) (archive.ObjectRef, error) {
+	sum := sha256.Sum256(data)
+	ref := archive.ObjectRef{Key: key, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	if err := r.store.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+		return ref, fmt.Errorf("store %s in %s: %w", key, r.store.Location(), err)
+	}
+	return ref, nil
+}
+
+// NewProvenance builds the provenance record of an exchange.
+func NewProvenance(id string, ex *archive.Exchange, payloadSHA256 string, software archive.Component, extractor extract.Component) *archive.Provenance {
+	final := ex.Final()
+	p := &archive.Provenance{
+		Schema:        archive.ProvenanceSchema,
+		CaptureID:     id,
+		RequestedURL:  ex.RequestedURL,
+		FinalURL:      final.URL,
+		Status:        final.Status,
+		FetchStart:    ex.FetchStart.UTC(),
+		FetchEnd:      ex.FetchEnd.UTC(),
+		RemoteIP:      final.RemoteIP,
+		ContentType:   final.ResponseHeader.Get("Content-Type"),
+		ContentLength: int64(len(final.Body)),
+		Truncated:     final.Truncated,
+		PayloadSHA256: payloadSHA256,
+		Seed:          ex.Seed,
+		Via:           ex.Via,
+		Hops:          ex.Depth,
+		Robots:        ex.Robots,
+		UserAgent:     ex.UserAgent,
+		Software:      software,
+		Extractor:     archive.Component{Name: extractor.Name, Version: extractor.Version},
+		CrawlRunID:    ex.RunID,
+		RedirectChain: []archive.Redirect{},
+	}
+	for _, h := range ex.Hops {
+		p.RedirectChain = append(p.RedirectChain, archive.Redirect{URL: h.URL, Status: h.Status, Location: h.ResponseHeader.Get("Location")})
+	}
+	return p
+}
+
+// DecodeBody undoes a Content-Encoding of gzip or deflate, reading at most
+// limit decoded bytes so that a compression bomb cannot exhaust memory.
+func DecodeBody(body []byte, encoding string, limit int64) ([]byte, error) {
+	var zr io.Reader
+	switch enc := strings.ToLower(strings.TrimSpace(encoding)); enc {
+	case "", "identity":
+		return body, nil
+	case "gzip", "x-gzip":
+		g, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("decode gzip body: %w", err)
+		}
+		zr = g
+	case "deflate":
+		zr = flate.NewReader(bytes.NewReader(body))
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", encoding)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("decode %s body: %w", encoding, err)
+	}
+	if int64(len(out)) > limit {
+		return nil, fmt.Errorf("decoded body is over the %d byte limit (compression bomb?)", limit)
+	}
+	return out, nil
+}
+
+// mediaType returns the lower-case media type of a Content-Type value.
+func mediaType(contentType string) string {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+	}
+	return mt
+}
+
+// HostOf returns the host of u as the catalog keys it: lower case, without
+// "www.", with the port only when it is not the scheme's default.
+func HostOf(u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	host := strings.ToLower(pu.Host)
+	if p := pu.Port(); (p == "80" && pu.Scheme == "http") || (p == "443" && pu.Scheme == "https") {
+		host = strings.ToLower(pu.Hostname())
+	}
+	return strings.TrimPrefix(host, "www.")
+}

@@ -1,0 +1,104 @@
+package capture
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/archive/store"
+	"github.com/archivist-project/archivist/extract"
+)
+
+// maxRecordBytes bounds the JSON records read back from a store, so a
+// corrupt or hostile object cannot exhaust memory.
+const maxRecordBytes = 64 << 20
+
+// Stored is a capture's records as read back from the store.
+type Stored struct {
+	Provenance    *archive.Provenance
+	ProvenanceRef archive.ObjectRef
+	Article       *extract.Article
+}
+
+// Load reads the provenance and article records of capture id.
+func Load(ctx context.Context, st store.Store, id string) (*Stored, error) {
+	provKey, err := archive.CaptureKey(id, archive.ProvenanceName)
+	if err != nil {
+		return nil, err
+	}
+	var s Stored
+	s.Provenance = new(archive.Provenance)
+	if s.ProvenanceRef, err = readJSON(ctx, st, provKey, s.Provenance); err != nil {
+		return nil, err
+	}
+	if s.Provenance.CaptureID != id {
+		return nil, fmt.Errorf("read %s: it names capture %q, not %q", provKey, s.Provenance.CaptureID, id)
+	}
+	artRef, ok := s.Provenance.Objects["article"]
+	if !ok {
+		return nil, fmt.Errorf("read %s: no article object listed", provKey)
+	}
+	s.Article = new(extract.Article)
+	got, err := readJSON(ctx, st, artRef.Key, s.Article)
+	if err != nil {
+		return nil, err
+	}
+	if got.SHA256 != artRef.SHA256 {
+		return nil, fmt.Errorf("read %s: sha256 %s, provenance says %s (run `archivist verify`)", artRef.Key, got.SHA256, artRef.SHA256)
+	}
+	return &s, nil
+}
+
+// readJSON decodes the object at key into v and returns its reference.
+func readJSON(ctx context.Context, st store.Store, key string, v any) (archive.ObjectRef, error) {
+	data, ref, err := ReadObject(ctx, st, key, maxRecordBytes)
+	if err != nil {
+		return ref, err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return ref, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return ref, nil
+}
+
+// ReadObject reads a whole object of at most limit bytes and returns it
+// with its size and SHA-256.
+func ReadObject(ctx context.Context, st store.Store, key string, limit int64) ([]byte, archive.ObjectRef, error) {
+	ref := archive.ObjectRef{Key: key}
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return nil, ref, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, ref, fmt.Errorf("read %s: %w", key, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, ref, fmt.Errorf("read %s: larger than %d bytes", key, limit)
+	}
+	sum := sha256.Sum256(data)
+	ref.SHA256, ref.Size = hex.EncodeToString(sum[:]), int64(len(data))
+	return data, ref, nil
+}
+
+// HashObject streams an object and returns its size and SHA-256.
+func HashObject(ctx context.Context, st store.Store, key string) (archive.ObjectRef, error) {
+	ref := archive.ObjectRef{Key: key}
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return ref, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return ref, fmt.Errorf("read %s: %w", key, err)
+	}
+	ref.SHA256, ref.Size = hex.EncodeToString(h.Sum(nil)), n
+	return ref, nil
+}

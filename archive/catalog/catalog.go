@@ -1,0 +1,100 @@
+// Package catalog defines the queryable index of captures that researchers
+// search and list. The catalog is derived data: every row is built from
+// objects in the store, and `archivist reindex` rebuilds it from the store
+// alone.
+//
+// Backends live in sub-packages (sqlite; postgres later) and all pass the
+// shared suite in catalogtest.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/archivist-project/archivist/archive"
+)
+
+// ErrNotFound: no capture matches.
+var ErrNotFound = errors.New("capture not found")
+
+// Entry is one capture as the catalog knows it.
+type Entry struct {
+	CaptureID    string
+	URL          string // the requested URL, normalised
+	FinalURL     string // after redirects
+	CanonicalURL string // rel=canonical or og:url when trusted, else ""
+	// URLKey is the normalised URL used for lookups (see crawler/urlnorm).
+	// An entry is found by its URLKey and by CanonicalKey.
+	URLKey        string
+	CanonicalKey  string
+	Host          string // lower-case host of FinalURL, without "www."
+	FetchedAt     time.Time
+	Status        int
+	ContentType   string
+	PageType      string // "article", "listing", "other"
+	Title         string
+	Authors       []string
+	Published     *time.Time
+	SiteName      string
+	Language      string
+	Description   string
+	WordCount     int
+	Text          string // plain article text, indexed for full-text search
+	PayloadSHA256 string
+	Seed          string
+	RunID         string
+	WARC          archive.ObjectRef
+	Article       archive.ObjectRef
+	Provenance    archive.ObjectRef
+}
+
+// Filter selects captures. Zero fields do not filter.
+type Filter struct {
+	URLKey string    // exact normalised URL (matches URLKey or CanonicalKey)
+	Host   string    // host, without "www."
+	Since  time.Time // FetchedAt >= Since
+	Until  time.Time // FetchedAt <= Until
+	Limit  int       // 0: no limit
+}
+
+// Hit is one full-text search result.
+type Hit struct {
+	Entry   Entry
+	Snippet string  // text around the matches, matches in [brackets]
+	Score   float64 // higher is better
+}
+
+// Query is a full-text search.
+type Query struct {
+	// Text uses the backend's syntax subset shared by all backends: words
+	// (all must match), "quoted phrases", OR between terms, -word to exclude.
+	Text   string
+	Filter Filter
+	Limit  int // default 20
+	Offset int
+}
+
+// Catalog is the index of captures.
+//
+// Implementations are safe for concurrent use.
+type Catalog interface {
+	// Put adds or replaces the entry with e.CaptureID. It is idempotent:
+	// putting the same entry twice leaves one row.
+	Put(ctx context.Context, e Entry) error
+	// Get returns the entry with the capture id, or ErrNotFound.
+	Get(ctx context.Context, captureID string) (Entry, error)
+	// Nearest returns the capture of urlKey (matched against URLKey and
+	// CanonicalKey) fetched closest to at; a zero at means the latest.
+	// ErrNotFound when the URL was never captured.
+	Nearest(ctx context.Context, urlKey string, at time.Time) (Entry, error)
+	// List calls fn for each entry matching f, oldest first, streaming:
+	// implementations must not hold all rows in memory.
+	List(ctx context.Context, f Filter, fn func(Entry) error) error
+	// Search runs a ranked full-text query over title and text.
+	Search(ctx context.Context, q Query) ([]Hit, error)
+	// Count returns how many entries match f.
+	Count(ctx context.Context, f Filter) (int, error)
+	// Close releases the catalog.
+	Close() error
+}

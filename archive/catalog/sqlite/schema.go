@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// migration is one numbered schema change. Migrations are append-only: a
+// released migration is never edited, a change is a new migration.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations lists every schema change in order; versions are 1, 2, 3...
+// A function rather than a variable so that nothing can change the list.
+func migrations() []migration {
+	return []migration{
+		{version: 1, name: "captures and full-text index", sql: schemaV1},
+	}
+}
+
+// schemaV1 creates the captures table and its full-text index.
+//
+// Times are TEXT in a fixed-width UTC layout (timeLayout) so that string
+// order is time order, they keep nanoseconds, and they survive any year an
+// extractor may produce for Published (unix nanoseconds overflow outside
+// 1678..2262).
+//
+// The FTS5 table is external-content: it stores only the index and reads
+// title and text back from captures for snippet(), so article text is kept
+// once. Contentless tables would save nothing more and cannot produce
+// snippets. Triggers keep the index in step with every insert, upsert and
+// delete, whatever statement touches captures; an external-content index
+// must be told the old values to remove them, which only a trigger sees.
+const schemaV1 = `
+CREATE TABLE captures (
+	id              INTEGER PRIMARY KEY,
+	capture_id      TEXT NOT NULL UNIQUE,
+	url             TEXT NOT NULL,
+	final_url       TEXT NOT NULL,
+	canonical_url   TEXT NOT NULL,
+	url_key         TEXT NOT NULL,
+	canonical_key   TEXT NOT NULL,
+	host            TEXT NOT NULL,
+	fetched_at      TEXT NOT NULL,
+	status          INTEGER NOT NULL,
+	content_type    TEXT NOT NULL,
+	page_type       TEXT NOT NULL,
+	title           TEXT NOT NULL,
+	authors         TEXT NOT NULL,
+	published       TEXT,
+	site_name       TEXT NOT NULL,
+	language        TEXT NOT NULL,
+	description     TEXT NOT NULL,
+	word_count      INTEGER NOT NULL,
+	text            TEXT NOT NULL,
+	payload_sha256  TEXT NOT NULL,
+	seed            TEXT NOT NULL,
+	run_id          TEXT NOT NULL,
+	warc_key        TEXT NOT NULL,
+	warc_sha256     TEXT NOT NULL,
+	warc_size       INTEGER NOT NULL,
+	article_key     TEXT NOT NULL,
+	article_sha256  TEXT NOT NULL,
+	article_size    INTEGER NOT NULL,
+	provenance_key     TEXT NOT NULL,
+	provenance_sha256  TEXT NOT NULL,
+	provenance_size    INTEGER NOT NULL
+);
+
+-- capture_id closes every index so List's ORDER BY fetched_at, capture_id
+-- is read straight from the index instead of sorted in a temporary b-tree.
+CREATE INDEX captures_url_key ON captures (url_key, fetched_at, capture_id);
+CREATE INDEX captures_canonical_key ON captures (canonical_key, fetched_at, capture_id);
+CREATE INDEX captures_host ON captures (host, fetched_at, capture_id);
+CREATE INDEX captures_fetched_at ON captures (fetched_at, capture_id);
+CREATE INDEX captures_published ON captures (published);
+
+CREATE VIRTUAL TABLE captures_fts USING fts5 (
+	title, text,
+	content = 'captures', content_rowid = 'id',
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER captures_fts_insert AFTER INSERT ON captures BEGIN
+	INSERT INTO captures_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER captures_fts_delete AFTER DELETE ON captures BEGIN
+	INSERT INTO captures_fts (captures_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER captures_fts_update AFTER UPDATE OF title, text ON captures BEGIN
+	INSERT INTO captures_fts (captures_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+	INSERT INTO captures_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+`
+
+const createMigrationsTable = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at TEXT NOT NULL
+)`
+
+// latestVersion is the schema version this code writes and understands.
+func latestVersion() int {
+	all := migrations()
+	return all[len(all)-1].version
+}
+
+// migrate brings the database at path up to latestVersion. Each migration
+// runs in its own transaction together with its schema_migrations row, so a
+// crash leaves the schema at a known version. The writer pool starts
+// transactions with BEGIN IMMEDIATE, so two processes opening the same new
+// file apply each migration once: the second waits, then sees the first's
+// row.
+func migrate(ctx context.Context, db *sql.DB, path string, logger *slog.Logger) error {
+	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("create schema_migrations in catalog %s: %w", path, err)
+	}
+	for _, m := range migrations() {
+		if err := apply(ctx, db, path, m, logger); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs m unless the database already has it; it also refuses a
+// database written by a newer archivist, whose schema this code would
+// misread.
+func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *slog.Logger) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration %d of catalog %s: %w", m.version, path, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version of catalog %s: %w", path, err)
+	}
+	if current > latestVersion() {
+		return fmt.Errorf("catalog at %s has schema version %d, this archivist knows up to %d: upgrade archivist", path, current, latestVersion())
+	}
+	if current >= m.version {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("apply migration %d (%s) to catalog %s: %w", m.version, m.name, path, err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("record migration %d of catalog %s: %w", m.version, path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration %d of catalog %s: %w", m.version, path, err)
+	}
+	logger.Info("catalog schema migrated", "path", path, "version", m.version, "migration", m.name)
+	return nil
+}

@@ -1,0 +1,216 @@
+// Package sqlite implements the capture catalog on a single SQLite file,
+// through the pure-Go modernc.org/sqlite driver, with FTS5 full-text search.
+//
+// The file runs in WAL mode so that searches and listings never wait for
+// writes. SQLite allows one writer at a time, so all writes go through a
+// pool of exactly one connection whose transactions begin IMMEDIATE:
+// concurrent Puts queue in-process instead of failing with SQLITE_BUSY,
+// and busy_timeout covers other processes (an `archivist reindex` next to
+// the daemon). Reads use a separate, read-only pool.
+//
+// synchronous=NORMAL is used: in WAL mode it cannot corrupt the database,
+// and a power loss can at worst drop the last transactions. That is durable
+// enough because the catalog is derived data: the store is the source of
+// truth and `archivist reindex` rebuilds any lost rows from it.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	// Registers the "sqlite" database/sql driver.
+	_ "modernc.org/sqlite"
+
+	"github.com/archivist-project/archivist/archive/catalog"
+)
+
+// busyTimeoutMillis is how long a connection waits for another process's
+// lock before giving up with SQLITE_BUSY.
+const busyTimeoutMillis = 10000
+
+// optimizeTimeout bounds the PRAGMA optimize run at Close.
+const optimizeTimeout = 2 * time.Second
+
+// readerIdleConns bounds the idle read connections kept open; more open on
+// demand, so a List callback that itself queries the catalog cannot
+// deadlock waiting for a connection.
+const readerIdleConns = 4
+
+// Catalog is a catalog.Catalog stored in one SQLite file. It is safe for
+// concurrent use.
+type Catalog struct {
+	path   string
+	logger *slog.Logger
+	writer *sql.DB // exactly one connection: SQLite's single writer
+	reader *sql.DB // read-only connections
+	upsert *sql.Stmt
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ catalog.Catalog = (*Catalog)(nil)
+
+// Open opens the catalog at path, creating the file and its schema if
+// needed and applying pending migrations. A nil logger discards logs.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*Catalog, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open catalog %q: need a file path, e.g. /var/lib/archivist/catalog.db", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open catalog %s: %w", path, err)
+	}
+	c := &Catalog{path: abs, logger: logger}
+	if err := c.open(ctx); err != nil {
+		_ = c.closePools()
+		return nil, err
+	}
+	logger.Debug("catalog opened", "path", abs)
+	return c, nil
+}
+
+func (c *Catalog) open(ctx context.Context) error {
+	var err error
+	c.writer, err = sql.Open("sqlite", dsn(c.path, true))
+	if err != nil {
+		return fmt.Errorf("open catalog %s: %w", c.path, err)
+	}
+	c.writer.SetMaxOpenConns(1)
+	c.writer.SetMaxIdleConns(1)
+
+	var mode string
+	if err := c.writer.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fmt.Errorf("open catalog %s (check that the directory exists and is writable): %w", c.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("open catalog %s: journal mode is %q, not WAL: put the catalog on a local filesystem", c.path, mode)
+	}
+	if err := migrate(ctx, c.writer, c.path, c.logger); err != nil {
+		return err
+	}
+	if c.upsert, err = c.writer.PrepareContext(ctx, upsertEntry); err != nil {
+		return fmt.Errorf("prepare upsert in catalog %s: %w", c.path, err)
+	}
+
+	c.reader, err = sql.Open("sqlite", dsn(c.path, false))
+	if err != nil {
+		return fmt.Errorf("open catalog %s for reading: %w", c.path, err)
+	}
+	c.reader.SetMaxIdleConns(readerIdleConns)
+	if err := c.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("open catalog %s for reading: %w", c.path, err)
+	}
+	return nil
+}
+
+// dsn builds the driver's data source name. The path goes through a file:
+// URI so that '?' or '#' in a file name cannot be read as parameters.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis))
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		// Take the write lock at BEGIN: a deferred transaction that reads
+		// first and writes later can fail with SQLITE_BUSY at the upgrade
+		// no matter how long busy_timeout is.
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close releases the catalog. It is safe to call more than once.
+func (c *Catalog) Close() error {
+	c.closeOnce.Do(func() {
+		// Recommended by SQLite before closing a long-lived connection:
+		// refreshes planner statistics, cheaply, only for tables whose size
+		// changed a lot. Bounded because it may wait for another process's
+		// write lock.
+		ctx, cancel := context.WithTimeout(context.Background(), optimizeTimeout)
+		defer cancel()
+		if _, err := c.writer.ExecContext(ctx, `PRAGMA optimize`); err != nil {
+			c.logger.Warn("catalog optimize failed", "path", c.path, "err", err)
+		}
+		if err := c.closePools(); err != nil {
+			c.closeErr = fmt.Errorf("close catalog %s: %w", c.path, err)
+		}
+	})
+	return c.closeErr
+}
+
+// closePools closes whatever open managed to create.
+func (c *Catalog) closePools() error {
+	var errs []error
+	if c.upsert != nil {
+		errs = append(errs, c.upsert.Close())
+	}
+	if c.reader != nil {
+		errs = append(errs, c.reader.Close())
+	}
+	if c.writer != nil {
+		errs = append(errs, c.writer.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Put adds or replaces the entry with e.CaptureID.
+func (c *Catalog) Put(ctx context.Context, e catalog.Entry) error {
+	args, err := entryArgs(e)
+	if err != nil {
+		return fmt.Errorf("put into catalog %s: %w", c.path, err)
+	}
+	if _, err := c.upsert.ExecContext(ctx, args...); err != nil {
+		return fmt.Errorf("put entry %s into catalog %s: %w", e.CaptureID, c.path, err)
+	}
+	return nil
+}
+
+// PutBatch adds or replaces entries in one transaction: either all land or
+// none does. Later entries win over earlier ones with the same capture id.
+// One transaction per batch amortises the commit (a WAL write and, at
+// checkpoints, an fsync) over many rows, which is what reindex and fast
+// crawls need.
+func (c *Catalog) PutBatch(ctx context.Context, entries []catalog.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	args := make([][]any, len(entries))
+	for i, e := range entries {
+		a, err := entryArgs(e)
+		if err != nil {
+			return fmt.Errorf("put batch into catalog %s: entry %d: %w", c.path, i, err)
+		}
+		args[i] = a
+	}
+	tx, err := c.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin batch in catalog %s: %w", c.path, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	stmt := tx.StmtContext(ctx, c.upsert)
+	for i, a := range args {
+		if _, err := stmt.ExecContext(ctx, a...); err != nil {
+			return fmt.Errorf("put entry %s into catalog %s: %w", entries[i].CaptureID, c.path, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit batch of %d entries to catalog %s: %w", len(entries), c.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package archive
+
+import "time"
+
+// ProvenanceSchema identifies the version of the provenance record format.
+const ProvenanceSchema = "archivist.provenance/v1"
+
+// Provenance is the citable record of one capture: who fetched what, when,
+// from where, how it was found, and the digests of every object kept.
+// One is written per capture, as the last object, in JSON.
+type Provenance struct {
+	Schema        string         `json:"schema"`
+	CaptureID     string         `json:"capture_id"`
+	RequestedURL  string         `json:"requested_url"`
+	FinalURL      string         `json:"final_url"`
+	RedirectChain []Redirect     `json:"redirect_chain"`
+	Status        int            `json:"http_status"`
+	FetchStart    time.Time      `json:"fetch_start"`
+	FetchEnd      time.Time      `json:"fetch_end"`
+	RemoteIP      string         `json:"remote_ip,omitempty"`
+	ContentType   string         `json:"content_type,omitempty"`
+	ContentLength int64          `json:"content_length"`
+	Truncated     string         `json:"truncated,omitempty"`
+	PayloadSHA256 string         `json:"payload_sha256"`
+	Seed          string         `json:"seed,omitempty"`
+	Via           string         `json:"via,omitempty"`
+	Hops          int            `json:"hops"`
+	Robots        RobotsDecision `json:"robots"`
+	UserAgent     string         `json:"user_agent,omitempty"`
+	Software      Component      `json:"software"`
+	Extractor     Component      `json:"extractor"`
+	CrawlRunID    string         `json:"crawl_run_id"`
+	// Objects are the other objects of this capture, by role
+	// ("warc", "article"), with their digests.
+	Objects map[string]ObjectRef `json:"objects"`
+}
+
+// Redirect is one hop of a redirect chain.
+type Redirect struct {
+	URL      string `json:"url"`
+	Status   int    `json:"status"`
+	Location string `json:"location,omitempty"`
+}
+
+// Component names a piece of software and its version.
+type Component struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// ObjectRef points to a stored object and says what it must hash to.
+type ObjectRef struct {
+	Key    string `json:"key"`
+	SHA256 string `json:"sha256"` // lowercase hex
+	Size   int64  `json:"size"`
+}

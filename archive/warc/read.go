@@ -1,0 +1,194 @@
+package warc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/nlnwa/gowarc/v3"
+
+	"github.com/archivist-project/archivist/archive"
+)
+
+// Capture is a capture WARC file read back.
+type Capture struct {
+	// Info holds the warcinfo record's fields.
+	Info map[string][]string
+	// Exchange is rebuilt from the request and response records, one hop
+	// per response, in file order. Discovery fields come from the metadata
+	// record; robots and run id from warcinfo and metadata.
+	Exchange archive.Exchange
+	// Metadata holds the metadata record's fields (outlink, via, ...).
+	Metadata map[string][]string
+	// Problems lists digest mismatches and other validation findings.
+	// A clean file has none.
+	Problems []string
+}
+
+// ReadCapture reads a capture WARC file, checking every record's block and
+// payload digests. A body larger than maxBody bytes is an error, so a hostile
+// or corrupt file cannot exhaust memory.
+func ReadCapture(r io.Reader, maxBody int64) (*Capture, error) {
+	fr, err := gowarc.NewWarcFileReaderFromStream(r, 0,
+		gowarc.WithBlockErrorPolicy(gowarc.ErrWarn),
+		gowarc.WithSpecViolationPolicy(gowarc.ErrWarn),
+		gowarc.WithSyntaxErrorPolicy(gowarc.ErrWarn))
+	if err != nil {
+		return nil, fmt.Errorf("read warc: %w", err)
+	}
+	defer fr.Close()
+	c := &Capture{Info: map[string][]string{}, Metadata: map[string][]string{}}
+	var pendingReq *http.Header
+	for {
+		rec, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read warc record: %w", err)
+		}
+		for _, v := range rec.Validation {
+			c.Problems = append(c.Problems, fmt.Sprintf("record at offset %d: %v", rec.Offset, v))
+		}
+		if size := rec.WarcRecord.Block().Size(); size > maxBody+64<<10 {
+			rec.WarcRecord.Close()
+			return nil, fmt.Errorf("read warc record %s: block of %d bytes is over the %d byte limit", rec.WarcRecord.RecordId(), size, maxBody)
+		}
+		// ValidateDigest caches the block, so it must run before the
+		// block is read.
+		problems, err := rec.WarcRecord.ValidateDigest()
+		if err != nil {
+			rec.WarcRecord.Close()
+			return nil, fmt.Errorf("read warc record %s: %w", rec.WarcRecord.RecordId(), err)
+		}
+		for _, p := range problems {
+			c.Problems = append(c.Problems, fmt.Sprintf("record %s: %v", rec.WarcRecord.RecordId(), p))
+		}
+		err = c.add(rec.WarcRecord, maxBody, &pendingReq)
+		rec.WarcRecord.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(c.Exchange.Hops) == 0 {
+		return nil, errors.New("read warc: no response record")
+	}
+	c.Exchange.RequestedURL = c.Exchange.Hops[0].URL
+	c.Exchange.FetchStart = c.Exchange.Hops[0].Start
+	c.Exchange.FetchEnd = c.Exchange.Hops[len(c.Exchange.Hops)-1].End
+	return c, nil
+}
+
+func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.Header) error {
+	h := rec.WarcHeader()
+	switch rec.Type() {
+	case gowarc.Warcinfo, gowarc.Metadata:
+		fieldsOf := c.Info
+		if rec.Type() == gowarc.Metadata {
+			fieldsOf = c.Metadata
+		}
+		raw, err := readBlock(rec.Block(), maxBody)
+		if err != nil {
+			return err
+		}
+		parseFields(raw, fieldsOf)
+		if rec.Type() == gowarc.Metadata {
+			c.Exchange.Seed = first(c.Metadata["seed"])
+			c.Exchange.Via = first(c.Metadata["via"])
+			c.Exchange.Robots.Result = first(c.Metadata["robots"])
+			fmt.Sscan(first(c.Metadata["hopsFromSeed"]), &c.Exchange.Depth)
+		} else {
+			c.Exchange.RunID = first(c.Info["isPartOf"])
+			c.Exchange.UserAgent = first(c.Info["http-header-user-agent"])
+			c.Exchange.Robots.Policy = first(c.Info["robots"])
+		}
+	case gowarc.Request:
+		if b, ok := rec.Block().(gowarc.HttpRequestBlock); ok {
+			hdr := b.HttpHeader().Clone()
+			*pendingReq = &hdr
+		}
+		if _, err := readBlock(rec.Block(), maxBody); err != nil {
+			return err
+		}
+	case gowarc.Response:
+		b, ok := rec.Block().(gowarc.HttpResponseBlock)
+		if !ok {
+			return fmt.Errorf("read warc: response record %s has no HTTP block", rec.RecordId())
+		}
+		date, _ := h.GetTime(gowarc.WarcDate)
+		hop := archive.Hop{
+			URL:            h.Get(gowarc.WarcTargetURI),
+			Method:         http.MethodGet,
+			Status:         b.HttpStatusCode(),
+			ResponseHeader: b.HttpHeader().Clone(),
+			RemoteIP:       h.Get(gowarc.WarcIPAddress),
+			Truncated:      h.Get(gowarc.WarcTruncated),
+			Start:          date,
+			End:            date,
+		}
+		line := strings.TrimSpace(b.HttpStatusLine())
+		if proto, status, ok := strings.Cut(line, " "); ok {
+			hop.Proto, hop.StatusText = proto, status
+		}
+		if *pendingReq != nil {
+			hop.RequestHeader = **pendingReq
+			*pendingReq = nil
+		}
+		payload, err := b.PayloadBytes()
+		if err != nil {
+			return fmt.Errorf("read warc response %s: %w", hop.URL, err)
+		}
+		body, err := io.ReadAll(io.LimitReader(payload, maxBody+1))
+		if err != nil {
+			return fmt.Errorf("read warc response %s: %w", hop.URL, err)
+		}
+		if int64(len(body)) > maxBody {
+			return fmt.Errorf("read warc response %s: payload larger than %d bytes", hop.URL, maxBody)
+		}
+		hop.Body = body
+		c.Exchange.Hops = append(c.Exchange.Hops, hop)
+	default:
+		if _, err := readBlock(rec.Block(), maxBody); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readBlock(b gowarc.Block, maxBody int64) ([]byte, error) {
+	r, err := b.RawBytes()
+	if err != nil {
+		return nil, fmt.Errorf("read warc block: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read warc block: %w", err)
+	}
+	if int64(len(raw)) > maxBody {
+		return nil, fmt.Errorf("read warc block: larger than %d bytes", maxBody)
+	}
+	return raw, nil
+}
+
+func parseFields(raw []byte, into map[string][]string) {
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		into[strings.TrimSpace(name)] = append(into[strings.TrimSpace(name)], strings.TrimSpace(value))
+	}
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}

@@ -1,0 +1,289 @@
+// Package warc writes and reads the WARC 1.1 file of one capture: a warcinfo
+// record, a request and a response record for every HTTP round trip
+// (redirects included), and a metadata record describing how the page was
+// found. Every record is its own gzip member, so tools can seek to any
+// record, as the WARC specification's annex recommends.
+//
+// Records are built and serialised by github.com/nlnwa/gowarc/v3, a
+// maintained WARC library from the National Library of Norway that
+// validates records as it builds them; compression uses
+// github.com/klauspost/compress/gzip, which is several times faster than the
+// standard library's.
+package warc
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/nlnwa/gowarc/v3"
+
+	"github.com/archivist-project/archivist/archive"
+)
+
+// Info describes the software and run that made a WARC file, for its
+// warcinfo record.
+type Info struct {
+	Software  archive.Component
+	CaptureID string
+	RunID     string
+	UserAgent string
+	Robots    string // "obey" or "ignore"
+	Operator  string // contact of the operator, if configured
+}
+
+// Metadata is what the metadata record says about the final response.
+type Metadata struct {
+	Outlinks []string
+}
+
+// Result tells what was written.
+type Result struct {
+	// PayloadSHA256 is the lowercase hex SHA-256 of the final response's
+	// payload (the HTTP entity body as transferred).
+	PayloadSHA256 string
+	// ResponseRecordID is the WARC-Record-ID of the final response record.
+	ResponseRecordID string
+	// Records counts the records written.
+	Records int
+}
+
+// Writer writes capture WARC files. It reuses its gzip compressor, so one
+// Writer must not be used by two goroutines at once.
+type Writer struct {
+	gz   *gzip.Writer
+	buf  bytes.Buffer
+	opts []gowarc.WarcRecordOption
+}
+
+// NewWriter returns a Writer compressing at the given gzip level
+// (gzip.DefaultCompression if level is 0).
+func NewWriter(level int) (*Writer, error) {
+	if level == 0 {
+		level = gzip.DefaultCompression
+	}
+	gz, err := gzip.NewWriterLevel(io.Discard, level)
+	if err != nil {
+		return nil, fmt.Errorf("create gzip writer: %w", err)
+	}
+	return &Writer{
+		gz: gz,
+		opts: []gowarc.WarcRecordOption{
+			gowarc.WithAddMissingDigest(true),
+			gowarc.WithAddMissingRecordId(true),
+			gowarc.WithAddMissingContentLength(true),
+			gowarc.WithDefaultDigestAlgorithm("sha256"),
+			gowarc.WithBufferMaxMemBytes(64 << 20),
+		},
+	}, nil
+}
+
+// WriteCapture writes the WARC file of one capture to w.
+func (wr *Writer) WriteCapture(w io.Writer, ex *archive.Exchange, info Info, meta Metadata) (Result, error) {
+	var res Result
+	final := ex.Final()
+	if final == nil {
+		return res, fmt.Errorf("write warc for %s: the exchange has no response", ex.RequestedURL)
+	}
+	infoID, err := wr.writeInfo(w, ex, info)
+	if err != nil {
+		return res, err
+	}
+	res.Records++
+	for i := range ex.Hops {
+		hop := &ex.Hops[i]
+		reqID, err := wr.writeRequest(w, hop, infoID)
+		if err != nil {
+			return res, err
+		}
+		respID, payload, err := wr.writeResponse(w, hop, infoID, reqID)
+		if err != nil {
+			return res, err
+		}
+		res.Records += 2
+		if i == len(ex.Hops)-1 {
+			res.ResponseRecordID = respID
+			res.PayloadSHA256 = payload
+		}
+	}
+	if err := wr.writeMetadata(w, ex, final, info, meta, infoID, res.ResponseRecordID); err != nil {
+		return res, err
+	}
+	res.Records++
+	return res, nil
+}
+
+func (wr *Writer) writeInfo(w io.Writer, ex *archive.Exchange, info Info) (string, error) {
+	var f fields
+	f.add("software", info.Software.Name+"/"+info.Software.Version)
+	f.add("format", "WARC File Format 1.1")
+	f.add("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
+	f.add("isPartOf", info.RunID)
+	f.add("description", "capture "+info.CaptureID+" of "+ex.RequestedURL)
+	f.add("http-header-user-agent", info.UserAgent)
+	f.add("robots", info.Robots)
+	f.add("operator", info.Operator)
+	rb := gowarc.NewRecordBuilder(gowarc.Warcinfo, wr.opts...)
+	rb.AddWarcHeader(gowarc.ContentType, "application/warc-fields")
+	rb.AddWarcHeaderTime(gowarc.WarcDate, ex.FetchStart)
+	rb.AddWarcHeader(gowarc.WarcFilename, info.CaptureID+".warc.gz")
+	return wr.emit(w, rb, f.bytes())
+}
+
+func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (string, error) {
+	u, err := url.Parse(hop.URL)
+	if err != nil {
+		return "", fmt.Errorf("write warc request record: parse %q: %w", hop.URL, err)
+	}
+	var block bytes.Buffer
+	method := hop.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fmt.Fprintf(&block, "%s %s HTTP/1.1\r\n", method, u.RequestURI())
+	hdr := hop.RequestHeader.Clone()
+	if hdr == nil {
+		hdr = http.Header{}
+	}
+	if hdr.Get("Host") == "" {
+		hdr.Set("Host", u.Host)
+	}
+	writeHeader(&block, hdr)
+	rb := gowarc.NewRecordBuilder(gowarc.Request, wr.opts...)
+	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=request")
+	rb.AddWarcHeader(gowarc.WarcTargetURI, hop.URL)
+	rb.AddWarcHeaderTime(gowarc.WarcDate, hop.Start)
+	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
+	if hop.RemoteIP != "" {
+		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
+	}
+	return wr.emit(w, rb, block.Bytes())
+}
+
+func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID string) (string, string, error) {
+	var head bytes.Buffer
+	proto := hop.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	status := hop.StatusText
+	if status == "" {
+		status = strconv.Itoa(hop.Status) + " " + http.StatusText(hop.Status)
+	}
+	fmt.Fprintf(&head, "%s %s\r\n", proto, status)
+	writeHeader(&head, hop.ResponseHeader)
+	sum := sha256.Sum256(hop.Body)
+	payload := hex.EncodeToString(sum[:])
+
+	rb := gowarc.NewRecordBuilder(gowarc.Response, wr.opts...)
+	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
+	rb.AddWarcHeader(gowarc.WarcTargetURI, hop.URL)
+	rb.AddWarcHeaderTime(gowarc.WarcDate, hop.Start)
+	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
+	rb.AddWarcHeader(gowarc.WarcConcurrentTo, reqID)
+	rb.AddWarcHeader(gowarc.WarcPayloadDigest, "sha256:"+payload)
+	if hop.RemoteIP != "" {
+		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
+	}
+	if hop.Truncated != "" {
+		rb.AddWarcHeader(gowarc.WarcTruncated, hop.Truncated)
+	}
+	block := make([]byte, 0, head.Len()+len(hop.Body))
+	block = append(append(block, head.Bytes()...), hop.Body...)
+	id, err := wr.emit(w, rb, block)
+	return id, payload, err
+}
+
+func (wr *Writer) writeMetadata(w io.Writer, ex *archive.Exchange, final *archive.Hop, info Info, meta Metadata, infoID, respID string) error {
+	var f fields
+	f.add("capture-id", info.CaptureID)
+	f.add("seed", ex.Seed)
+	f.add("via", ex.Via)
+	f.add("hopsFromSeed", strconv.Itoa(ex.Depth))
+	f.add("fetchTimeMs", strconv.FormatInt(ex.FetchEnd.Sub(ex.FetchStart).Milliseconds(), 10))
+	f.add("robots", ex.Robots.Result)
+	for _, l := range meta.Outlinks {
+		f.add("outlink", l)
+	}
+	rb := gowarc.NewRecordBuilder(gowarc.Metadata, wr.opts...)
+	rb.AddWarcHeader(gowarc.ContentType, "application/warc-fields")
+	rb.AddWarcHeader(gowarc.WarcTargetURI, final.URL)
+	rb.AddWarcHeaderTime(gowarc.WarcDate, final.Start)
+	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
+	rb.AddWarcHeader(gowarc.WarcConcurrentTo, respID)
+	_, err := wr.emit(w, rb, f.bytes())
+	return err
+}
+
+// emit builds the record and writes it to w as one gzip member.
+func (wr *Writer) emit(w io.Writer, rb gowarc.WarcRecordBuilder, block []byte) (string, error) {
+	if _, err := rb.Write(block); err != nil {
+		_ = rb.Close()
+		return "", fmt.Errorf("build warc record: %w", err)
+	}
+	rec, _, err := rb.Build()
+	if err != nil {
+		return "", fmt.Errorf("build warc record: %w", err)
+	}
+	defer rec.Close()
+	wr.buf.Reset()
+	wr.gz.Reset(&wr.buf)
+	if _, _, err := gowarc.NewMarshaler().Marshal(wr.gz, rec, 0); err != nil {
+		return "", fmt.Errorf("write warc %s record: %w", rec.Type(), err)
+	}
+	if err := wr.gz.Close(); err != nil {
+		return "", fmt.Errorf("compress warc record: %w", err)
+	}
+	if _, err := w.Write(wr.buf.Bytes()); err != nil {
+		return "", fmt.Errorf("write warc record: %w", err)
+	}
+	return "<" + rec.RecordId() + ">", nil
+}
+
+// writeHeader writes HTTP header fields in a stable order, then the blank
+// line that ends them. Go canonicalises field names and folds repeated
+// fields into a slice, so the original case and order are not kept.
+func writeHeader(b *bytes.Buffer, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			b.WriteString(k)
+			b.WriteString(": ")
+			b.WriteString(sanitizeFieldValue(v))
+			b.WriteString("\r\n")
+		}
+	}
+	b.WriteString("\r\n")
+}
+
+// sanitizeFieldValue keeps a hostile header value from breaking the record
+// framing.
+func sanitizeFieldValue(v string) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+}
+
+type fields struct{ b bytes.Buffer }
+
+func (f *fields) add(name, value string) {
+	if value == "" {
+		return
+	}
+	f.b.WriteString(name)
+	f.b.WriteString(": ")
+	f.b.WriteString(sanitizeFieldValue(value))
+	f.b.WriteString("\r\n")
+}
+
+func (f *fields) bytes() []byte { return f.b.Bytes() }

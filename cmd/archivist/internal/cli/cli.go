@@ -1,0 +1,158 @@
+// Package cli implements the archivist command line: one Run function that
+// parses the arguments of a subcommand and does its work, and ExitCode,
+// which maps the outcome to the process exit status.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/archivist-project/archivist/crawler/netguard"
+)
+
+// IO is the outside world a command sees, so tests can run commands in
+// process without touching the real environment.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+	// Resolver, when set, replaces DNS for crawls (tests and the demo use a
+	// loopback-only resolver so no lookup leaves the machine).
+	Resolver netguard.Resolver
+}
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the command could not do its work
+	ExitUsage   = 2 // bad arguments or configuration
+	ExitPartial = 3 // the command ran, but some items failed (crawl) or problems were found (verify)
+)
+
+// UsageError is a mistake in the command line or configuration.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// PartialError reports a command that finished but with failures that the
+// exit status must show.
+type PartialError struct{ Msg string }
+
+func (e *PartialError) Error() string { return e.Msg }
+
+// ExitCode prints err (if any) to w and returns the exit status for it.
+func ExitCode(err error, w io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintln(w, "archivist:", err)
+	var ue *UsageError
+	var pe *PartialError
+	switch {
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.As(err, &pe):
+		return ExitPartial
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	return ExitFailure
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, io IO) error
+}
+
+func commands() []command {
+	return []command{
+		{"crawl", "fetch seed pages, follow them to articles and archive every capture", runCrawl},
+		{"extract", "print the Article of a saved HTML page as JSON", runExtract},
+		{"get", "retrieve a capture of a URL (nearest a time; latest by default)", runGet},
+		{"list", "list captures by URL, host and time", runList},
+		{"search", "full-text search over titles and article text", runSearch},
+		{"export", "export captures as a dataset (JSON Lines)", runExport},
+		{"verify", "check every capture's objects against their recorded SHA-256", runVerify},
+		{"reindex", "rebuild the catalog from the store alone", runReindex},
+		{"demo", "serve a bundled sample news site on loopback and crawl it", runDemo},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Run executes the subcommand named by args[0].
+func Run(ctx context.Context, args []string, io IO) error {
+	if io.Getenv == nil {
+		io.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(io.Out)
+		if len(args) == 0 {
+			return usagef("no command given")
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], io)
+		}
+	}
+	return usagef("unknown command %q (run `archivist help` for the list)", args[0])
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("archivist archives news articles with provenance.\n\nUsage: archivist COMMAND [flags] [args]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun `archivist COMMAND -h` for a command's flags. The README documents every command and setting.\n")
+	io.WriteString(w, b.String())
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, io IO, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage: archivist %s %s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses flags that may be interleaved with positional
+// arguments (`archivist get URL --format text`), which the flag package
+// alone does not allow.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

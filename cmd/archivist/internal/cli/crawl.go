@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/archive/capture"
+	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
+	"github.com/archivist-project/archivist/crawler"
+)
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runCrawl(ctx context.Context, args []string, io IO) error {
+	fs := newFlagSet("crawl", io, "[--data DIR] [--store URL] [--depth N] [--config FILE] SEED_URL...")
+	var c common
+	c.register(fs)
+	storeURL := fs.String("store", "", "store URL for a new archive: file://PATH or s3://BUCKET[/PREFIX]?endpoint=HOST:PORT (default: the data dir's own store)")
+	depth := fs.Int("depth", -1, "link hops to follow from each seed (default 1)")
+	var include, exclude listFlag
+	fs.Var(&include, "include", "only follow URLs matching this regular expression (repeatable)")
+	fs.Var(&exclude, "exclude", "never follow URLs matching this regular expression (repeatable)")
+	allowPrivate := fs.Bool("allow-private-networks", false, "allow fetching loopback and private addresses (testing, intranets)")
+	delay := fs.Duration("delay", -1, "delay between requests to the same host (default 1s)")
+	contact := fs.String("contact", "", "contact (URL or e-mail) added to the User-Agent")
+	seeds, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(seeds) == 0 {
+		fs.Usage()
+		return usagef("crawl: give at least one SEED_URL")
+	}
+	cfg, err := c.load(io)
+	if err != nil {
+		return err
+	}
+	if *depth >= 0 {
+		cfg.Crawl.Depth = *depth
+	}
+	cfg.Crawl.Include = append(cfg.Crawl.Include, include...)
+	cfg.Crawl.Exclude = append(cfg.Crawl.Exclude, exclude...)
+	if *allowPrivate {
+		cfg.Crawl.AllowPrivateNetworks = true
+	}
+	if *delay >= 0 {
+		cfg.Crawl.PerHostDelay = config.Duration(*delay)
+	}
+	if *contact != "" {
+		cfg.Crawl.Contact = *contact
+	}
+	if err := cfg.Validate(); err != nil {
+		return usagef("crawl: %v", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	a, err := openArchive(ctx, cfg, *storeURL, true, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	rec := capture.NewRecorder(a.store, a.catalog, archive.Software(), capture.Config{
+		KeepListings: cfg.Crawl.KeepListings,
+		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
+		Operator:     cfg.Crawl.Contact,
+	}, a.log)
+	cc := crawlerConfig(cfg)
+	cc.Resolver = io.Resolver
+	cr, err := crawler.New(cc, sinkFunc(rec), a.log)
+	if err != nil {
+		return usagef("crawl: %v", err)
+	}
+	start := time.Now()
+	sum, runErr := cr.Run(ctx, seeds)
+	printSummary(io, sum, time.Since(start))
+	if runErr != nil {
+		return fmt.Errorf("crawl: %w", runErr)
+	}
+	if sum.Failed > 0 {
+		return &PartialError{Msg: fmt.Sprintf("crawl: %d of %d URLs failed (see the list above)", sum.Failed, len(sum.Results))}
+	}
+	return nil
+}
+
+func crawlerConfig(cfg config.Config) crawler.Config {
+	cc := crawler.DefaultConfig()
+	cr := cfg.Crawl
+	if cr.UserAgent != "" {
+		cc.UserAgent = cr.UserAgent
+	}
+	// The User-Agent product version must be a single token.
+	cc.Version = strings.Trim(archive.Software().Version, "()")
+	cc.Contact = cr.Contact
+	cc.ObeyRobots = cr.ObeyRobots
+	cc.MaxDepth = cr.Depth
+	cc.Include = cr.Include
+	cc.Exclude = cr.Exclude
+	cc.PerHostParallelism = cr.PerHostParallelism
+	cc.PerHostDelay = time.Duration(cr.PerHostDelay)
+	cc.Parallelism = cr.Parallelism
+	cc.RequestTimeout = time.Duration(cr.RequestTimeout)
+	cc.MaxBodyBytes = int64(cr.MaxBodyBytes)
+	cc.MaxRedirects = cr.MaxRedirects
+	cc.AllowPrivateNetworks = cr.AllowPrivateNetworks
+	return cc
+}
+
+// sinkFunc adapts the capture pipeline to the crawler's Sink.
+func sinkFunc(rec *capture.Recorder) crawler.Sink { return recorderSink{rec} }
+
+type recorderSink struct{ rec *capture.Recorder }
+
+func (s recorderSink) Capture(ctx context.Context, ex *archive.Exchange, claim crawler.ClaimFunc) (crawler.Outcome, error) {
+	r, err := s.rec.Capture(ctx, ex, capture.ClaimFunc(claim))
+	return crawler.Outcome{
+		CaptureID: r.CaptureID, Archived: r.Archived, PageType: r.PageType,
+		CanonicalURL: r.CanonicalURL, Links: r.Links, Reason: r.Reason,
+	}, err
+}
+
+func printSummary(io IO, s crawler.Summary, took time.Duration) {
+	fmt.Fprintf(io.Out, "crawl %s: %d pages fetched, %d archived, %d skipped, %d failed in %s\n",
+		s.RunID, s.Fetched, s.Archived, s.Skipped, s.Failed, took.Round(time.Millisecond))
+	for _, r := range s.Results {
+		detail := r.Reason
+		if r.CaptureID != "" {
+			detail = "capture " + r.CaptureID
+		}
+		fmt.Fprintf(io.Out, "  %-8s %s  %s\n", r.Status, r.URL, detail)
+	}
+}

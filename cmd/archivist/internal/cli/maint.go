@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	stdio "io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/archive/capture"
+	"github.com/archivist-project/archivist/archive/catalog/sqlite"
+	"github.com/archivist-project/archivist/archive/export"
+	"github.com/archivist-project/archivist/extract"
+)
+
+func runVersion(ctx context.Context, args []string, io IO) error {
+	s := archive.Software()
+	fmt.Fprintf(io.Out, "%s %s (extractor %s %s)\n", s.Name, s.Version, extract.Name, extract.Version)
+	return nil
+}
+
+func runExtract(ctx context.Context, args []string, io IO) error {
+	fs := newFlagSet("extract", io, "[--url URL] [--content-type TYPE] FILE|-")
+	pageURL := fs.String("url", "", "the page's URL, to resolve links and the canonical URL")
+	contentType := fs.String("content-type", "", "the HTTP Content-Type, for its charset")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return usagef("extract: give one FILE, or - for standard input")
+	}
+	const limit = 50 << 20
+	var r stdio.Reader = io.In
+	if rest[0] != "-" {
+		f, err := os.Open(rest[0])
+		if err != nil {
+			return fmt.Errorf("extract: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := stdio.ReadAll(stdio.LimitReader(r, limit+1))
+	if err != nil {
+		return fmt.Errorf("extract: read %s: %w", rest[0], err)
+	}
+	if len(data) > limit {
+		return fmt.Errorf("extract: %s is over %d MiB; Archivist does not extract pages that large", rest[0], limit>>20)
+	}
+	res, err := extract.Extract(data, extract.Options{URL: *pageURL, ContentType: *contentType})
+	if err != nil {
+		return fmt.Errorf("extract: %s: %w", rest[0], err)
+	}
+	enc := json.NewEncoder(io.Out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res.Article)
+}
+
+func runVerify(ctx context.Context, args []string, io IO) error {
+	fs := newFlagSet("verify", io, "[--data DIR]")
+	var c common
+	c.register(fs)
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("verify: unexpected argument %q", rest[0])
+	}
+	cfg, err := c.load(io)
+	if err != nil {
+		return err
+	}
+	a, err := openArchive(ctx, cfg, "", false, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	stats, err := capture.Verify(ctx, a.store, a.catalog, int64(cfg.Crawl.MaxBodyBytes)*4, func(p capture.Problem) {
+		fmt.Fprintln(io.Out, p.String())
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "verified %d captures, %d objects in %s: %d problems\n", stats.Captures, stats.Objects, a.store.Location(), stats.Problems)
+	if stats.Problems > 0 {
+		return &PartialError{Msg: fmt.Sprintf("verify: %d problems found", stats.Problems)}
+	}
+	return nil
+}
+
+func runReindex(ctx context.Context, args []string, io IO) error {
+	fs := newFlagSet("reindex", io, "[--data DIR]")
+	var c common
+	c.register(fs)
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("reindex: unexpected argument %q", rest[0])
+	}
+	cfg, err := c.load(io)
+	if err != nil {
+		return err
+	}
+	a, err := openArchive(ctx, cfg, "", false, io)
+	if err != nil {
+		return err
+	}
+	// The new catalog is built beside the old one and swapped in only when
+	// complete, so an interrupted reindex leaves the old catalog intact.
+	final := filepath.Join(a.dir, catalogFile)
+	tmp := final + ".reindex"
+	removeDB(tmp)
+	a.catalog.Close()
+	a.catalog = nil
+	defer a.Close()
+	fresh, err := sqlite.Open(ctx, tmp, a.log)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	start := time.Now()
+	stats, err := capture.Reindex(ctx, a.store, fresh.PutBatch, func(n int) {
+		a.log.Info("reindexing", "captures", n)
+	})
+	if cerr := fresh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("reindex: %w (the old catalog is untouched)", err)
+	}
+	removeDB(final)
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("reindex: install new catalog: %w", err)
+	}
+	if err := syncDir(a.dir); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	fmt.Fprintf(io.Out, "reindexed %d captures from %s in %s\n", stats.Captures, a.store.Location(), time.Since(start).Round(time.Millisecond))
+	for _, id := range stats.Incomplete {
+		fmt.Fprintf(io.Out, "incomplete capture (no provenance record, not indexed): %s\n", id)
+	}
+	for _, u := range stats.Unreadable {
+		fmt.Fprintf(io.Out, "unreadable capture: %s\n", u)
+	}
+	if len(stats.Unreadable) > 0 {
+		return &PartialError{Msg: fmt.Sprintf("reindex: %d captures could not be read (run `archivist verify`)", len(stats.Unreadable))}
+	}
+	return nil
+}
+
+// removeDB removes an SQLite database and its WAL side files.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+}
+
+func runExport(ctx context.Context, args []string, io IO) error {
+	fs := newFlagSet("export", io, "--format jsonl --out FILE [--url U] [--host H] [--since T] [--until T] [--force]")
+	var c common
+	c.register(fs)
+	var ff filterFlags
+	ff.register(fs)
+	format := fs.String("format", "jsonl", "output format: jsonl")
+	out := fs.String("out", "", "output file (- for standard output)")
+	force := fs.Bool("force", false, "replace an existing output file")
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("export: unexpected argument %q", rest[0])
+	}
+	if *format != "jsonl" {
+		return usagef("export: unknown --format %q: use jsonl", *format)
+	}
+	if *out == "" {
+		return usagef("export: give --out FILE (or --out - for standard output)")
+	}
+	f, err := ff.filter()
+	if err != nil {
+		return err
+	}
+	cfg, err := c.load(io)
+	if err != nil {
+		return err
+	}
+	a, err := openArchive(ctx, cfg, "", false, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	write := func(w stdio.Writer) (export.Stats, error) {
+		return export.JSONL(ctx, a.store, a.catalog, f, w, nil)
+	}
+	var stats export.Stats
+	if *out == "-" {
+		stats, err = write(io.Out)
+	} else {
+		stats, err = writeOutput(*out, *force, write)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Err, "exported %d captures to %s\n", stats.Rows, *out)
+	return nil
+}
+
+// writeOutput writes a file through a temp file renamed into place, so a
+// failed export leaves no partial file and never clobbers one unasked.
+func writeOutput(path string, force bool, write func(stdio.Writer) (export.Stats, error)) (export.Stats, error) {
+	var stats export.Stats
+	if _, err := os.Stat(path); err == nil && !force {
+		return stats, usagef("export: %s exists: choose another --out or add --force to replace it", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return stats, fmt.Errorf("export: cannot write to %s: %w", filepath.Dir(path), err)
+	}
+	defer os.Remove(f.Name())
+	stats, err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return stats, fmt.Errorf("export to %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return stats, fmt.Errorf("export: %w", err)
+	}
+	return stats, nil
+}

@@ -1,0 +1,207 @@
+// Package config loads Archivist's YAML configuration: defaults first, then
+// the file, then validation that names each bad field and what to do.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration. Command-line flags override it.
+type Config struct {
+	// Data is the data directory: catalog, local store, state.
+	Data string `yaml:"data"`
+	// Store is the store URL (file://PATH or s3://BUCKET/PREFIX?endpoint=...).
+	// Empty means the data dir's own store (the one it was created with, or
+	// file://DATA/store).
+	Store string `yaml:"store"`
+	Crawl Crawl  `yaml:"crawl"`
+	Log   Log    `yaml:"log"`
+}
+
+// Crawl holds the fetching and politeness settings.
+type Crawl struct {
+	UserAgent            string   `yaml:"user_agent"`
+	Contact              string   `yaml:"contact"`
+	Depth                int      `yaml:"depth"`
+	Include              []string `yaml:"include"`
+	Exclude              []string `yaml:"exclude"`
+	ObeyRobots           bool     `yaml:"obey_robots"`
+	PerHostParallelism   int      `yaml:"per_host_parallelism"`
+	PerHostDelay         Duration `yaml:"per_host_delay"`
+	Parallelism          int      `yaml:"parallelism"`
+	RequestTimeout       Duration `yaml:"request_timeout"`
+	MaxBodyBytes         Size     `yaml:"max_body_bytes"`
+	MaxRedirects         int      `yaml:"max_redirects"`
+	AllowPrivateNetworks bool     `yaml:"allow_private_networks"`
+	// KeepListings archives seed pages even when they are not articles.
+	KeepListings bool `yaml:"keep_listings"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Data: "archivist-data",
+		Crawl: Crawl{
+			Depth:              1,
+			ObeyRobots:         true,
+			PerHostParallelism: 2,
+			PerHostDelay:       Duration(time.Second),
+			Parallelism:        8,
+			RequestTimeout:     Duration(30 * time.Second),
+			MaxBodyBytes:       10 << 20,
+			MaxRedirects:       10,
+			KeepListings:       true,
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path over the defaults. Unknown keys are errors.
+func Load(path string) (Config, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if err := Parse(data, &c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML into c, keeping the values the YAML does not set.
+func Parse(data []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		if errors.Is(err, io.EOF) { // an empty file sets nothing
+			return nil
+		}
+		return fmt.Errorf("%v (see the README's configuration section for the valid keys)", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// FieldError names a bad setting.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate checks every field and returns all problems found, joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(c.Data) == "" {
+		bad("data", "must name a directory")
+	}
+	cr := &c.Crawl
+	if cr.Depth < 0 || cr.Depth > 10 {
+		bad("crawl.depth", "%d is out of range: use 0 (seeds only) to 10", cr.Depth)
+	}
+	if cr.PerHostParallelism < 1 || cr.PerHostParallelism > 64 {
+		bad("crawl.per_host_parallelism", "%d is out of range: use 1 to 64", cr.PerHostParallelism)
+	}
+	if cr.Parallelism < 1 || cr.Parallelism > 1024 {
+		bad("crawl.parallelism", "%d is out of range: use 1 to 1024", cr.Parallelism)
+	}
+	if cr.PerHostDelay < 0 {
+		bad("crawl.per_host_delay", "must not be negative")
+	}
+	if cr.RequestTimeout <= 0 {
+		bad("crawl.request_timeout", "must be positive, e.g. 30s")
+	}
+	if cr.MaxBodyBytes < 1024 {
+		bad("crawl.max_body_bytes", "%d is too small: use at least 1KiB (default 10MiB)", cr.MaxBodyBytes)
+	}
+	if cr.MaxRedirects < 0 || cr.MaxRedirects > 50 {
+		bad("crawl.max_redirects", "%d is out of range: use 0 to 50", cr.MaxRedirects)
+	}
+	for i, p := range cr.Include {
+		if _, err := regexp.Compile(p); err != nil {
+			bad(fmt.Sprintf("crawl.include[%d]", i), "bad regular expression %q: %v", p, err)
+		}
+	}
+	for i, p := range cr.Exclude {
+		if _, err := regexp.Compile(p); err != nil {
+			bad(fmt.Sprintf("crawl.exclude[%d]", i), "bad regular expression %q: %v", p, err)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q is not one of text, json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// Duration is a time.Duration written as "1.5s" or "200ms" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration: write it like 500ms, 2s or 1m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Size is a byte count written as 1048576, "512KiB", "10MiB" or "1GiB".
+type Size int64
+
+// UnmarshalYAML parses a byte size.
+func (s *Size) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseSize(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*s = Size(v)
+	return nil
+}
+
+// ParseSize parses a byte count with an optional KiB, MiB or GiB suffix.
+func ParseSize(v string) (int64, error) {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size: write it like 1048576, 512KiB or 10MiB", v)
+	}
+	return n * mult, nil
+}

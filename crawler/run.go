@@ -1,0 +1,144 @@
+package crawler
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/gocolly/colly/v2"
+
+	"github.com/archivist-project/archivist/crawler/urlnorm"
+)
+
+// item is one URL waiting to be fetched.
+type item struct {
+	url   string // normalised
+	key   string // urlnorm.Key(url)
+	host  string // host name, for politeness
+	via   string // final URL of the page that linked to it
+	seed  string
+	depth int
+}
+
+func newSeedItem(raw string) (item, error) {
+	n, err := urlnorm.Normalize(raw)
+	if err != nil {
+		return item{}, err
+	}
+	return newItem(n, "", n, 0), nil
+}
+
+// newItem makes a queue item of a normalised URL.
+func newItem(normalized, via, seed string, depth int) item {
+	host := ""
+	if u, err := url.Parse(normalized); err == nil {
+		host = u.Hostname()
+	}
+	return item{url: normalized, key: urlnorm.Key(normalized), host: host, via: via, seed: seed, depth: depth}
+}
+
+// run holds the state of one Run: everything is fresh per run, so robots.txt,
+// cookies and de-duplication never leak from one crawl into the next.
+type run struct {
+	ctx       context.Context
+	cfg       Config
+	crawler   *Crawler
+	id        string
+	userAgent string
+	log       *slog.Logger
+
+	limiter   *hostLimiter
+	transport *recordingTransport
+	collector *colly.Collector
+	robots    *robotsCache
+	frontier  *frontier
+	dedup     *dedup
+
+	mu      sync.Mutex
+	results []URLResult
+}
+
+func newRun(ctx context.Context, c *Crawler, id string) *run {
+	r := &run{
+		ctx:       ctx,
+		cfg:       c.cfg,
+		crawler:   c,
+		id:        id,
+		userAgent: c.cfg.EffectiveUserAgent(),
+		log:       c.logger.With("run_id", id),
+		limiter:   newHostLimiter(c.cfg.PerHostParallelism, c.cfg.PerHostDelay),
+		dedup:     newDedup(),
+	}
+	r.transport = newRecordingTransport(c.cfg, r.limiter)
+	r.collector = newCollector(r.userAgent, r.transport, r.checkRedirect)
+	r.robots = newRobotsCache(ctx, r.transport, r.userAgent, r.log)
+	r.frontier = newFrontier(r.limiter.ready)
+	return r
+}
+
+func (r *run) close() {
+	r.transport.closeIdle()
+}
+
+// work runs Parallelism workers until the frontier drains or ctx ends.
+func (r *run) work() {
+	stop := context.AfterFunc(r.ctx, r.frontier.stop)
+	defer stop()
+	var wg sync.WaitGroup
+	for range r.cfg.Parallelism {
+		wg.Go(func() {
+			for {
+				it, ok := r.frontier.next()
+				if !ok {
+					return
+				}
+				// stop runs after ctx ends, not with it: don't start
+				// work picked up in between.
+				if r.ctx.Err() == nil {
+					r.process(it)
+				}
+				r.frontier.done()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (r *run) record(res URLResult) {
+	r.mu.Lock()
+	r.results = append(r.results, res)
+	r.mu.Unlock()
+}
+
+func (r *run) summary() Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Summary{RunID: r.id, Results: append([]URLResult(nil), r.results...)}
+	for _, res := range r.results {
+		if res.HTTPStatus != 0 {
+			s.Fetched++
+		}
+		switch res.Status {
+		case StatusArchived:
+			s.Archived++
+		case StatusSkipped:
+			s.Skipped++
+		case StatusFailed:
+			s.Failed++
+		}
+	}
+	return s
+}
+
+// requestHeader is what every page request sends. Accept-Encoding identity
+// keeps bodies exactly as the server has them, so the WARC needs no
+// re-encoding and Content-Length matches the stored payload.
+func (r *run) requestHeader() http.Header {
+	return http.Header{
+		"User-Agent":      {r.userAgent},
+		"Accept":          {"text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"},
+		"Accept-Encoding": {"identity"},
+	}
+}

@@ -1,0 +1,234 @@
+package crawler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/crawler/netguard"
+)
+
+// fetchState collects what happens during one fetch, across redirect hops.
+// The recording transport and the redirect policy find it in the request
+// context; requests without one (robots.txt) are not recorded.
+type fetchState struct {
+	mu   sync.Mutex
+	hops []archive.Hop
+	// transportErr is the first round-trip failure (refused address, DNS,
+	// TLS, timeout, broken body) and transportURL the URL it happened on.
+	transportErr error
+	transportURL string
+	// policyErr is set when the redirect policy refused to follow a hop.
+	policyErr error
+	// robots is the robots.txt decision for the last URL of the chain.
+	robots archive.RobotsDecision
+}
+
+type fetchStateKey struct{}
+
+func withFetchState(ctx context.Context, st *fetchState) context.Context {
+	return context.WithValue(ctx, fetchStateKey{}, st)
+}
+
+func fetchStateFrom(ctx context.Context) *fetchState {
+	st, _ := ctx.Value(fetchStateKey{}).(*fetchState)
+	return st
+}
+
+func (st *fetchState) addHop(h archive.Hop) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	st.hops = append(st.hops, h)
+	st.mu.Unlock()
+}
+
+func (st *fetchState) fail(url string, err error) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	if st.transportErr == nil {
+		st.transportErr, st.transportURL = err, url
+	}
+	st.mu.Unlock()
+}
+
+// recordingTransport is the crawler's only way onto the network. For each
+// round trip it takes a politeness slot, sends the request through the
+// guarded http.Transport, reads the body up to the size cap and records
+// the hop exactly as it crossed the wire. Colly and the redirect logic of
+// http.Client see the same capped bytes.
+type recordingTransport struct {
+	base    *http.Transport
+	limiter *hostLimiter
+	timeout time.Duration
+	maxBody int64
+	clock   func() time.Time
+}
+
+func newRecordingTransport(cfg Config, limiter *hostLimiter) *recordingTransport {
+	guard := &netguard.Guard{
+		AllowPrivate: cfg.AllowPrivateNetworks,
+		Resolver:     cfg.Resolver,
+		Dialer:       cfg.Dialer,
+	}
+	proxies := newProxySelector(guard)
+	guard.Exempt = proxies.isProxyAddr
+	base := &http.Transport{
+		Proxy:       proxies.proxyFor,
+		DialContext: guard.DialContext,
+		// Compressed transfer would make the recorded body differ from
+		// what the server stores; identity is requested explicitly too.
+		DisableCompression:    true,
+		TLSHandshakeTimeout:   min(10*time.Second, cfg.RequestTimeout),
+		ResponseHeaderTimeout: cfg.RequestTimeout,
+		MaxIdleConnsPerHost:   cfg.PerHostParallelism,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	return &recordingTransport{
+		base:    base,
+		limiter: limiter,
+		timeout: cfg.RequestTimeout,
+		maxBody: cfg.MaxBodyBytes,
+		clock:   cfg.Clock,
+	}
+}
+
+func (t *recordingTransport) closeIdle() { t.base.CloseIdleConnections() }
+
+// RoundTrip implements http.RoundTripper.
+func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := fetchStateFrom(req.Context())
+	release, _, err := t.limiter.acquire(req.Context(), req.URL.Hostname())
+	if err != nil {
+		st.fail(req.URL.String(), err)
+		return nil, err
+	}
+	defer release()
+
+	// The timeout starts once the slot is granted: politeness waits are
+	// not the server's fault.
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	defer cancel()
+	var remote remoteAddr
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: remote.gotConn})
+	out := req.Clone(ctx)
+	sent := out.Header.Clone()
+	if sent == nil {
+		sent = http.Header{}
+	}
+	host := out.Host
+	if host == "" {
+		host = out.URL.Host
+	}
+	sent.Set("Host", host)
+
+	start := t.clock()
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		err = t.explain(req.Context(), err)
+		st.fail(req.URL.String(), err)
+		return nil, err
+	}
+	body, truncated, readErr := readCapped(resp.Body, t.maxBody)
+	_ = resp.Body.Close()
+	end := t.clock()
+	st.addHop(archive.Hop{
+		URL:            req.URL.String(),
+		Method:         req.Method,
+		Proto:          resp.Proto,
+		RequestHeader:  sent,
+		Status:         resp.StatusCode,
+		StatusText:     resp.Status,
+		ResponseHeader: resp.Header.Clone(),
+		Body:           body,
+		Truncated:      truncated,
+		RemoteIP:       remote.get(),
+		Start:          start.UTC(),
+		End:            end.UTC(),
+	})
+	if readErr != nil {
+		err := fmt.Errorf("read body: %w", t.explain(req.Context(), readErr))
+		st.fail(req.URL.String(), err)
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Request = req
+	return resp, nil
+}
+
+// explain turns the per-hop deadline into a message naming the setting;
+// cancellation of the crawl itself is left as it is.
+func (t *recordingTransport) explain(parent context.Context, err error) error {
+	if parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no complete response within %s (raise request_timeout to wait longer): %w", t.timeout, err)
+	}
+	return err
+}
+
+// readCapped reads at most max bytes of body and tells whether there was
+// more ("length") or the read broke off ("time" or "disconnect").
+func readCapped(body io.Reader, max int64) ([]byte, string, error) {
+	buf, err := io.ReadAll(io.LimitReader(body, max))
+	if err != nil {
+		return buf, truncationReason(err), err
+	}
+	if int64(len(buf)) < max {
+		return buf, "", nil
+	}
+	var probe [1]byte
+	n, err := io.ReadFull(body, probe[:])
+	switch {
+	case n > 0:
+		return buf, "length", nil
+	case err == io.EOF:
+		return buf, "", nil
+	default:
+		return buf, truncationReason(err), err
+	}
+}
+
+func truncationReason(err error) string {
+	var timeout interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) && timeout.Timeout() {
+		return "time"
+	}
+	return "disconnect"
+}
+
+// remoteAddr captures the server's IP from httptrace. GotConn may run on
+// another goroutine than RoundTrip's caller, hence the lock.
+type remoteAddr struct {
+	mu sync.Mutex
+	ip string
+}
+
+func (r *remoteAddr) gotConn(info httptrace.GotConnInfo) {
+	if info.Conn == nil || info.Conn.RemoteAddr() == nil {
+		return
+	}
+	ip := info.Conn.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(ip); err == nil {
+		ip = h
+	}
+	r.mu.Lock()
+	r.ip = ip
+	r.mu.Unlock()
+}
+
+func (r *remoteAddr) get() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ip
+}

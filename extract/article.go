@@ -1,0 +1,61 @@
+package extract
+
+import "time"
+
+// Article is what Archivist keeps of a page besides its raw bytes: clean
+// text and metadata. Times are UTC; absent values are omitted in JSON.
+type Article struct {
+	URL          string     `json:"url"`
+	CanonicalURL string     `json:"canonical_url,omitempty"`
+	Title        string     `json:"title"`
+	Authors      []string   `json:"authors"`
+	Published    *time.Time `json:"published,omitempty"`
+	Modified     *time.Time `json:"modified,omitempty"`
+	SiteName     string     `json:"site_name,omitempty"`
+	Language     string     `json:"language,omitempty"`
+	Description  string     `json:"description,omitempty"`
+	Section      string     `json:"section,omitempty"`
+	Tags         []string   `json:"tags"`
+	Image        string     `json:"image,omitempty"`
+	// Text is plain text, paragraphs separated by a blank line.
+	Text      string `json:"text"`
+	WordCount int    `json:"word_count"`
+	// PageType is "article", "listing" (a page of links: topic, section,
+	// tag or home page) or "other" (error pages, video pages, forms...).
+	PageType string `json:"page_type"`
+	// Extractor names the software that produced this record.
+	Extractor Component `json:"extractor"`
+}
+
+// Component names a piece of software and its version.
+type Component struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Link is one hyperlink found on a page.
+type Link struct {
+	URL  string `json:"url"`            // absolute, resolved against the page (and <base href>)
+	Text string `json:"text,omitempty"` // anchor text, whitespace collapsed
+	Rel  string `json:"rel,omitempty"`  // rel attribute, e.g. "nofollow"
+	// InArticle is true when the link sits inside the extracted article body.
+	InArticle bool `json:"in_article,omitempty"`
+}
+
+// Options describe the page being extracted.
+type Options struct {
+	// URL is the page's final URL; relative links and the canonical URL are
+	// resolved against it.
+	URL string
+	// ContentType is the HTTP Content-Type header, used for its charset.
+	ContentType string
+	// FetchedAt bounds dates: a published date later than it is rejected.
+	FetchedAt time.Time
+}
+
+// Result is the outcome of extracting one page.
+type Result struct {
+	Article Article
+	// Links are all links on the page, in document order, de-duplicated.
+	Links []Link
+}

@@ -1,0 +1,240 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	authorEmail   = regexp.MustCompile(`\S+@\S+\.\w+`)
+	authorParens  = regexp.MustCompile(`\([^)]*\)|\[[^\]]*\]`)
+	authorDateCut = regexp.MustCompile(`(?i)(?:\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted|last modified|modified)\b)`)
+	// authorSplit separates several names in one byline. The short
+	// conjunctions of other languages are matched in lower case only, so
+	// a middle initial "E" does not split a name.
+	authorSplit  = regexp.MustCompile(`\s*(?:[,;|•·/]|\s(?:[Aa][Nn][Dd]|&|und|et|y|e|og|en|och|i)\s|\s[-–—]\s)\s*`)
+	authorPrefix = regexp.MustCompile(`(?i)^(?:(?:written|words|reporting|reported|story|text|posted|photos?|video|interview|compiled|edited|analysis|commentary|opinion)\s+by|by|von|par|por|door|av|af|от|автор)\s*[:\-–—]?\s+`)
+	authorFor    = regexp.MustCompile(`\s+(?:for|special to)\s+.*$`)
+)
+
+// authorRoleWords are words that make up job titles and desk names. A
+// byline part made only of them ("Staff Writer", "Senior Correspondent")
+// is a role, not a person.
+var authorRoleWords = setOf(
+	"staff", "writer", "writers", "reporter", "reporters", "correspondent",
+	"correspondents", "editor", "editors", "editorial", "contributor",
+	"contributors", "contributing", "columnist", "senior", "chief", "deputy",
+	"associate", "assistant", "managing", "executive", "news", "political",
+	"politics", "business", "sports", "national", "international", "foreign",
+	"special", "the", "for", "at", "of", "in", "to", "a", "an", "intern",
+	"photographer", "photographers", "photo", "photos", "producer",
+	"producers", "anchor", "analyst", "desk", "team", "staffer", "bureau",
+	"freelance", "freelancer", "guest", "author", "authors", "journalist",
+	"journalists", "reporting", "additional", "editing", "video", "digital",
+	"multimedia", "content", "report", "admin", "administrator", "webmaster",
+	"unknown", "anonymous", "contributed", "director", "head", "science",
+	"technology", "tech", "health", "culture", "entertainment", "travel",
+	"opinion", "lifestyle", "features", "feature", "local", "metro", "city",
+	"more", "about", "view", "all", "posts", "articles", "stories", "from",
+	"follow", "profile", "bio", "email", "twitter", "newsletter", "wire",
+	"services", "service", "agency", "agencies", "online", "web",
+)
+
+// nameParticles are the lower-case words that may appear inside a
+// person's name in Latin script.
+var nameParticles = setOf(
+	"de", "da", "do", "dos", "das", "del", "della", "der", "den", "van",
+	"von", "la", "le", "du", "di", "bin", "bint", "al", "el", "ibn", "ter",
+	"ten", "zu", "af", "y", "e", "st", "mac",
+)
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// authorSource is one place names can come from; strict sources are
+// visible page text, where a name must also look like one.
+type authorSource struct {
+	values []string
+	strict bool
+}
+
+// pickAuthors returns the authors from the best source that yields any:
+// JSON-LD, then meta tags, then byline markup in the page, then
+// readability's byline guess. Mixing sources would list one person under
+// several spellings.
+func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames []string) []string {
+	var ldNames []string
+	for _, a := range ld.authors {
+		ldNames = append(ldNames, a.name)
+	}
+	var metaNames []string
+	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "citation_author"} {
+		for _, v := range page.meta[k] {
+			if !looksLikeURL(v) {
+				metaNames = append(metaNames, v)
+			}
+		}
+	}
+	var strong, weak []string
+	for _, b := range page.bylines {
+		if b.strong {
+			strong = append(strong, b.text)
+		} else {
+			weak = append(weak, b.text)
+		}
+	}
+	sources := []authorSource{
+		{values: ldNames},
+		{values: metaNames},
+		{values: strong, strict: true},
+		{values: weak, strict: true},
+		{values: []string{readabilityByline}, strict: true},
+	}
+	for _, src := range sources {
+		if names := cleanAuthors(src.values, siteNames, src.strict); len(names) > 0 {
+			return names
+		}
+	}
+	return []string{}
+}
+
+// cleanAuthors turns raw byline strings into distinct person or agency
+// names: it drops "By", roles, dates, e-mail addresses and the site's own
+// name, and splits "A, B and C" into three.
+func cleanAuthors(raw []string, siteNames []string, strict bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range raw {
+		for _, name := range splitAuthorNames(r) {
+			if !plausibleName(name, siteNames, strict) {
+				continue
+			}
+			key := strings.ToLower(name)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, name)
+			if len(out) == 20 {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+func splitAuthorNames(raw string) []string {
+	s := collapseSpace(raw)
+	if s == "" || looksLikeURL(s) {
+		return nil
+	}
+	s = authorEmail.ReplaceAllString(s, " ")
+	s = authorParens.ReplaceAllString(s, " ")
+	if loc := authorDateCut.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]]
+	}
+	var names []string
+	for _, part := range authorSplit.Split(s, -1) {
+		part = strings.TrimFunc(part, isNameEdge)
+		for {
+			stripped := strings.TrimFunc(authorPrefix.ReplaceAllString(part, ""), isNameEdge)
+			if stripped == part {
+				break
+			}
+			part = stripped
+		}
+		part = strings.TrimFunc(authorFor.ReplaceAllString(part, ""), isNameEdge)
+		if part != "" {
+			names = append(names, part)
+		}
+	}
+	return names
+}
+
+func isNameEdge(r rune) bool {
+	return unicode.IsSpace(r) || (unicode.IsPunct(r) && r != '.' && r != '\'' && r != '’') || unicode.IsSymbol(r)
+}
+
+func plausibleName(name string, siteNames []string, strict bool) bool {
+	n := utf8.RuneCountInString(name)
+	if n < 2 || n > 60 || looksLikeURL(name) || strings.ContainsAny(name, "@/©") {
+		return false
+	}
+	words := strings.Fields(name)
+	if len(words) > 6 {
+		return false
+	}
+	hasLetter, roleOnly := false, true
+	for _, r := range name {
+		if unicode.IsDigit(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			hasLetter = true
+		}
+	}
+	if !hasLetter {
+		return false
+	}
+	for _, w := range words {
+		if !authorRoleWords[strings.ToLower(strings.Trim(w, ".:,'’"))] {
+			roleOnly = false
+		}
+	}
+	if roleOnly {
+		return false
+	}
+	for _, site := range siteNames {
+		if site != "" && sameName(name, site) {
+			return false
+		}
+	}
+	if strict && !capitalisedName(words) {
+		return false
+	}
+	return true
+}
+
+// capitalisedName reports whether every word of a Latin-script name is
+// capitalised or a known particle: "More stories by" fails, "Ana de la
+// Cruz" passes. Words in scripts without case pass.
+func capitalisedName(words []string) bool {
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsLower(r) {
+			continue
+		}
+		if !nameParticles[strings.ToLower(w)] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameName compares two names ignoring case, spaces and punctuation, so
+// "The Hill" matches "thehill".
+func sameName(a, b string) bool {
+	return normalizeName(a) == normalizeName(b)
+}
+
+func normalizeName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func looksLikeURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "www.") || strings.HasPrefix(s, "//")
+}

@@ -1,0 +1,120 @@
+package extract
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Page types.
+const (
+	PageArticle = "article"
+	PageListing = "listing"
+	PageOther   = "other"
+)
+
+// notFoundTitle matches the titles and headings of error pages in the
+// languages Archivist meets most.
+var notFoundTitle = regexp.MustCompile(`(?i)\b404\b|page not found|not be found|cannot be found|can't be found|could not be found|page (?:does not|doesn't) exist|no longer available|page unavailable|nicht gefunden|introuvable|no encontrada|non trovata|não encontrada|niet gevonden|^error\b|^not found$`)
+
+// pageSignals are the measurements the page type is decided on.
+type pageSignals struct {
+	// articleMarkup: the page declares itself an article (JSON-LD article
+	// type, og:type=article or an article:published_time).
+	articleMarkup bool
+	// listingMarkup: JSON-LD says CollectionPage, ItemList or
+	// SearchResultsPage and names no article.
+	listingMarkup bool
+	notFound      bool
+	words         int
+	// bodyLinkDensity is the share of the extracted body's text inside
+	// links; pageLinkShare the same for the whole page.
+	bodyLinkDensity, pageLinkShare float64
+	// teaserHeadlines counts distinct story-like URLs linked from
+	// headings inside the extracted body.
+	teaserHeadlines int
+	// bodyStoryLinks and pageStoryLinks count distinct story-like URLs
+	// linked from the body and from the whole page.
+	bodyStoryLinks, pageStoryLinks int
+}
+
+// classifyPage decides the page type. The rule, in order:
+//
+//  1. other: the title or first heading says "page not found" (or an
+//     equivalent) and the body is short (under 400 words);
+//  2. listing: the body holds the linked headlines of at least 3 stories
+//     and the page does not declare itself an article; or of at least 5
+//     stories with no more than 150 words per story on average (a how-to
+//     article whose section headings link elsewhere has far more);
+//  3. listing: the body is mostly links (link density ≥ 0.5) to at least 5
+//     stories;
+//  4. listing: JSON-LD declares a collection (and at least 5 stories are
+//     linked), or readability found next to no text (under 50 words) on a
+//     page that does not declare itself an article and whose text is
+//     mostly links (≥ 40 %) to at least 10 stories;
+//  5. other: the body has under 50 words (under 20 for a page that declares
+//     itself an article: a news brief is short);
+//  6. article otherwise.
+func classifyPage(s pageSignals) string {
+	switch {
+	case s.notFound && s.words < 400:
+		return PageOther
+	case s.teaserHeadlines >= 3 && !s.articleMarkup,
+		s.teaserHeadlines >= 5 && s.words <= 150*s.teaserHeadlines:
+		return PageListing
+	case s.bodyLinkDensity >= 0.5 && s.bodyStoryLinks >= 5:
+		return PageListing
+	case s.listingMarkup && s.pageStoryLinks >= 5,
+		s.words < 50 && s.pageLinkShare >= 0.4 && s.pageStoryLinks >= 10 && !s.articleMarkup:
+		return PageListing
+	case s.words < 20, s.words < 50 && !s.articleMarkup:
+		return PageOther
+	}
+	return PageArticle
+}
+
+// measurePage gathers the page signals.
+func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links []Link, pageURL *url.URL, canonical string) pageSignals {
+	s := pageSignals{
+		articleMarkup: ld.articleType != "" ||
+			strings.EqualFold(firstMeta(page, "og:type"), "article") ||
+			firstMeta(page, "article:published_time") != "",
+		listingMarkup: ld.listing && ld.articleType == "",
+		words:         words,
+	}
+	for _, t := range append([]string{page.title, firstMeta(page, "og:title")}, page.h1...) {
+		if notFoundTitle.MatchString(strings.TrimSpace(t)) {
+			s.notFound = true
+		}
+	}
+	if body.textRunes > 0 {
+		s.bodyLinkDensity = float64(body.linkRunes) / float64(body.textRunes)
+	}
+	if page.textRunes > 0 {
+		s.pageLinkShare = float64(page.linkRunes) / float64(page.textRunes)
+	}
+	self := map[string]bool{pageURL.String(): true, canonical: true}
+	isStory := func(raw string) bool {
+		if self[raw] {
+			return false
+		}
+		u, err := url.Parse(raw)
+		return err == nil && looksLikeArticleURL(u)
+	}
+	for u := range body.headingLinks {
+		if isStory(u) {
+			s.teaserHeadlines++
+		}
+	}
+	for u := range body.hrefs {
+		if isStory(u) {
+			s.bodyStoryLinks++
+		}
+	}
+	for _, l := range links {
+		if isStory(l.URL) {
+			s.pageStoryLinks++
+		}
+	}
+	return s
+}

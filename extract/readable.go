@@ -1,0 +1,35 @@
+package extract
+
+import (
+	"fmt"
+	"net/url"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"golang.org/x/net/html"
+)
+
+// readResult is what the readability pass contributes.
+type readResult struct {
+	content *html.Node // the article body, nil when none was found
+	title   string
+	byline  string
+}
+
+// runReadability finds the article body. It works on doc in place
+// (ParseAndMutate rather than FromDocument, which first deep-copies the
+// whole tree): the raw tree has already been read by scanDocument and is
+// not needed afterwards. A panic inside the library is turned into an
+// error, since pages are untrusted input.
+func runReadability(doc *html.Node, pageURL *url.URL) (res readResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = readResult{}, fmt.Errorf("find article body: readability failed: %v", r)
+		}
+	}()
+	parser := readability.NewParser()
+	article, err := parser.ParseAndMutate(doc, pageURL)
+	if err != nil {
+		return readResult{}, fmt.Errorf("find article body: %w", err)
+	}
+	return readResult{content: article.Node, title: article.Title(), byline: article.Byline()}, nil
+}

@@ -1,0 +1,427 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// pageScan is everything read from the raw DOM in one walk, before
+// readability rewrites the tree.
+type pageScan struct {
+	htmlLang  string
+	base      string // first <base href>
+	title     string // the document's <title>
+	canonical string // first <link rel=canonical href>
+	// meta maps a lowercased name, property, itemprop or http-equiv to
+	// its values in document order. Microdata elements carrying dates
+	// (itemprop=datePublished on a <time> or <span>) land here too.
+	meta    map[string][]string
+	jsonLD  []string
+	anchors []anchor
+	times   []timeTag
+	bylines []byline
+	h1      []string
+	// textRunes counts visible non-space characters in the body and
+	// linkRunes those of them inside links: a page made mostly of link
+	// text is a listing or a portal, not an article.
+	textRunes int
+	linkRunes int
+}
+
+type anchor struct {
+	href, text, rel string
+	// inHeading is set for links inside (or wrapping) a heading: the
+	// headline links of teasers on a listing page.
+	inHeading bool
+}
+
+type timeTag struct {
+	value    string
+	itemprop string
+	// inArticle is set when the element sits inside <article>, <header>
+	// or <main>, where a <time> is the story's date rather than a date in
+	// a sidebar or comment.
+	inArticle bool
+	pubdate   bool
+}
+
+// byline is a candidate author name from the page body. Strong ones come
+// from markup that says "this is the author" (itemprop, rel); weak ones
+// from class names.
+type byline struct {
+	text   string
+	strong bool
+}
+
+// maxBylineRunes bounds how much text a byline element may hold: longer
+// ones are author bios or whole article wrappers with an "author" class.
+const maxBylineRunes = 120
+
+func scanDocument(doc *html.Node) *pageScan {
+	s := &scanner{page: &pageScan{meta: map[string][]string{}}, currentAnchor: -1}
+	s.walk(doc)
+	return s.page
+}
+
+type scanner struct {
+	page          *pageScan
+	inBody        bool
+	inHeading     int
+	inArticle     int
+	currentAnchor int // index into page.anchors of the open <a>, or -1
+	anchorText    strings.Builder
+}
+
+func (s *scanner) walk(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		s.text(n.Data)
+		return
+	case html.ElementNode:
+		if !s.element(n) {
+			return
+		}
+	case html.DocumentNode:
+	default:
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		s.walk(c)
+	}
+}
+
+func (s *scanner) text(data string) {
+	if !s.inBody {
+		return
+	}
+	visible := 0
+	for _, r := range data {
+		if !unicode.IsSpace(r) {
+			visible++
+		}
+	}
+	s.page.textRunes += visible
+	if s.currentAnchor >= 0 {
+		s.page.linkRunes += visible
+		s.anchorText.WriteString(data)
+		s.anchorText.WriteByte(' ')
+	}
+}
+
+// element records what n says about the page and reports whether its
+// children should be walked.
+func (s *scanner) element(n *html.Node) bool {
+	if n.Namespace != "" {
+		// SVG and MathML hold drawing labels, not page text or links
+		// worth keeping.
+		return false
+	}
+	p := s.page
+	if prop := attr(n, "itemprop"); prop != "" {
+		s.itemprop(n, prop)
+	}
+	if n.Data != "body" && n.Data != "html" && n.Data != "article" && n.Data != "main" {
+		s.classByline(n)
+		if reason := boilerplateReason(n); reason != "" {
+			markBoilerplate(n, reason)
+		}
+	}
+	switch n.Data {
+	case "html":
+		if p.htmlLang == "" {
+			p.htmlLang = strings.TrimSpace(attr(n, "lang"))
+		}
+		if p.htmlLang == "" {
+			p.htmlLang = strings.TrimSpace(attr(n, "xml:lang"))
+		}
+	case "body":
+		s.inBody = true
+	case "base":
+		if p.base == "" {
+			p.base = strings.TrimSpace(attr(n, "href"))
+		}
+	case "title":
+		if p.title == "" {
+			p.title = collapseSpace(textOf(n, 1000))
+		}
+		return false
+	case "meta":
+		s.metaTag(n)
+		return false
+	case "link":
+		if p.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
+			p.canonical = strings.TrimSpace(attr(n, "href"))
+		}
+		return false
+	case "script":
+		if strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") && n.FirstChild != nil {
+			p.jsonLD = append(p.jsonLD, n.FirstChild.Data)
+		}
+		return false
+	case "style", "noscript", "template", "iframe", "object", "textarea", "select":
+		return false
+	case "time":
+		s.timeTag(n)
+	case "h1", "h2", "h3", "h4", "h5", "h6":
+		return s.heading(n)
+	case "article", "header", "main":
+		s.inArticle++
+		s.walkChildren(n)
+		s.inArticle--
+		return false
+	case "a", "area":
+		return s.link(n)
+	}
+	return true
+}
+
+func (s *scanner) walkChildren(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		s.walk(c)
+	}
+}
+
+func (s *scanner) heading(n *html.Node) bool {
+	if n.Data == "h1" && len(s.page.h1) < 8 {
+		s.page.h1 = append(s.page.h1, collapseSpace(textOf(n, 500)))
+	}
+	if s.currentAnchor >= 0 {
+		s.page.anchors[s.currentAnchor].inHeading = true
+	}
+	s.inHeading++
+	s.walkChildren(n)
+	s.inHeading--
+	return false
+}
+
+func (s *scanner) link(n *html.Node) bool {
+	href, ok := attrOK(n, "href")
+	if !ok || s.currentAnchor >= 0 {
+		// A nested link cannot come out of the HTML parser except through
+		// foster parenting; its text counts for the outer one.
+		return true
+	}
+	s.page.anchors = append(s.page.anchors, anchor{
+		href:      href,
+		rel:       collapseSpace(attr(n, "rel")),
+		inHeading: s.inHeading > 0,
+	})
+	idx := len(s.page.anchors) - 1
+	if n.Data == "area" {
+		s.page.anchors[idx].text = collapseSpace(attr(n, "alt"))
+		return false
+	}
+	s.currentAnchor = idx
+	s.anchorText.Reset()
+	s.walkChildren(n)
+	s.currentAnchor = -1
+	text := collapseSpace(s.anchorText.String())
+	if text == "" {
+		text = firstImageAlt(n)
+	}
+	s.page.anchors[idx].text = text
+	if hasToken(attr(n, "rel"), "author") && text != "" {
+		s.page.bylines = append(s.page.bylines, byline{text: text, strong: true})
+	}
+	return false
+}
+
+func (s *scanner) metaTag(n *html.Node) {
+	content, ok := attrOK(n, "content")
+	if !ok {
+		return
+	}
+	content = strings.TrimSpace(content)
+	if content == "" {
+		return
+	}
+	for _, key := range [...]string{"name", "property", "itemprop", "http-equiv"} {
+		if k := strings.ToLower(strings.TrimSpace(attr(n, key))); k != "" {
+			// RDFa pages put several properties in one attribute.
+			for _, f := range strings.Fields(k) {
+				s.page.meta[f] = append(s.page.meta[f], content)
+			}
+		}
+	}
+}
+
+func (s *scanner) timeTag(n *html.Node) {
+	value := strings.TrimSpace(attr(n, "datetime"))
+	if value == "" {
+		value = collapseSpace(textOf(n, 100))
+	}
+	if value == "" {
+		return
+	}
+	_, pubdate := attrOK(n, "pubdate")
+	s.page.times = append(s.page.times, timeTag{
+		value:     value,
+		itemprop:  strings.ToLower(attr(n, "itemprop")),
+		inArticle: s.inArticle > 0,
+		pubdate:   pubdate,
+	})
+}
+
+// itemprop records microdata that is not on a <meta>: dates on visible
+// elements and author names.
+func (s *scanner) itemprop(n *html.Node, prop string) {
+	if n.Data == "meta" {
+		return
+	}
+	for _, p := range strings.Fields(strings.ToLower(prop)) {
+		switch p {
+		case "datepublished", "datemodified", "datecreated", "dateupdated":
+			v := attr(n, "datetime")
+			if v == "" {
+				v = attr(n, "content")
+			}
+			if v == "" {
+				v = collapseSpace(textOf(n, 100))
+			}
+			if v = strings.TrimSpace(v); v != "" {
+				s.page.meta[p] = append(s.page.meta[p], v)
+			}
+		case "author", "creator":
+			name := ""
+			if named := findItemprop(n, "name"); named != nil {
+				name = attr(named, "content")
+				if name == "" {
+					name = textOf(named, maxBylineRunes+1)
+				}
+			} else {
+				name = attr(n, "content")
+				if name == "" {
+					name = textOf(n, maxBylineRunes+1)
+				}
+			}
+			if name = collapseSpace(name); name != "" && utf8.RuneCountInString(name) <= maxBylineRunes {
+				s.page.bylines = append(s.page.bylines, byline{text: name, strong: true})
+			}
+		}
+	}
+}
+
+// classByline takes the text of small elements whose class or id says
+// "byline" or "author".
+func (s *scanner) classByline(n *html.Node) {
+	if len(s.page.bylines) >= 20 {
+		return
+	}
+	if !bylineMarker(attr(n, "class")) && !bylineMarker(attr(n, "id")) {
+		return
+	}
+	text := collapseSpace(textOf(n, maxBylineRunes+1))
+	if text == "" || utf8.RuneCountInString(text) > maxBylineRunes {
+		return
+	}
+	s.page.bylines = append(s.page.bylines, byline{text: text})
+}
+
+func bylineMarker(s string) bool {
+	if s == "" {
+		return false
+	}
+	s = strings.ToLower(s)
+	return strings.Contains(s, "byline") || strings.Contains(s, "author")
+}
+
+func findItemprop(n *html.Node, prop string) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if hasToken(strings.ToLower(attr(c, "itemprop")), prop) {
+			return c
+		}
+		if f := findItemprop(c, prop); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func firstImageAlt(n *html.Node) string {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.Data == "img" {
+			return collapseSpace(attr(c, "alt"))
+		}
+		if alt := firstImageAlt(c); alt != "" {
+			return alt
+		}
+	}
+	return ""
+}
+
+// textOf returns the text under n, stopping once about limit bytes are
+// gathered so that a stray marker on a huge element costs little.
+func textOf(n *html.Node, limit int) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && b.Len() < limit; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				switch c.Data {
+				case "script", "style", "noscript", "template":
+					continue
+				case "br", "p", "div", "li":
+					b.WriteByte(' ')
+				}
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func attr(n *html.Node, key string) string {
+	v, _ := attrOK(n, key)
+	return v
+}
+
+func attrOK(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// hasToken reports whether the space-separated list holds tok, ignoring
+// ASCII case as rel and class matching do.
+func hasToken(list, tok string) bool {
+	for _, f := range strings.Fields(list) {
+		if strings.EqualFold(f, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// collapseSpace trims s and turns every run of white space into one space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
