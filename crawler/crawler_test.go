@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // newsFixture is two outlets: the Daily, whose climate topic page is the
@@ -266,5 +267,31 @@ func TestRobotsIgnoredWhenConfigured(t *testing.T) {
 	}
 	if ex := sink.exchange(d.url("/private/memo")); ex.Robots.Policy != "ignore" || ex.Robots.Result != "not-checked" {
 		t.Errorf("robots decision = %+v", ex.Robots)
+	}
+}
+
+func TestClockAndGeneratedRunID(t *testing.T) {
+	f := newNewsFixture(t)
+	fixed := time.Date(2026, 3, 1, 12, 30, 0, 0, time.FixedZone("CET", 3600))
+	sink := newTestSink()
+	cfg := testConfig(t, f.resolver)
+	cfg.Clock = func() time.Time { return fixed }
+	cfg.MaxDepth = 0
+	seed := f.daily.url("/2026/11/reef")
+	sum := runCrawl(t, cfg, sink, seed)
+
+	if !strings.HasPrefix(sum.RunID, "20260301T113000Z-") {
+		t.Errorf("generated run id %q does not carry the clock's UTC time", sum.RunID)
+	}
+	ex := sink.exchange(seed)
+	if ex.RunID != sum.RunID {
+		t.Errorf("exchange run id %q, summary %q", ex.RunID, sum.RunID)
+	}
+	want := fixed.UTC()
+	if !ex.FetchStart.Equal(want) || !ex.FetchEnd.Equal(want) || !ex.Hops[0].Start.Equal(want) || !ex.Hops[0].End.Equal(want) {
+		t.Errorf("times not from the injected clock: %v %v %v", ex.FetchStart, ex.Hops[0].Start, ex.Hops[0].End)
+	}
+	if ex.FetchStart.Location() != time.UTC {
+		t.Errorf("FetchStart not in UTC: %v", ex.FetchStart.Location())
 	}
 }

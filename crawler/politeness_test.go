@@ -119,7 +119,9 @@ func TestPerHostParallelismNeverExceeded(t *testing.T) {
 
 	cfg := testConfig(t, newTestResolver("one.test", "two.test", "seed.test"))
 	cfg.PerHostParallelism = perHost
-	cfg.Parallelism = 8
+	// A worker for every page: no host can starve the other of workers, so
+	// both reach their limit together and the barrier always opens.
+	cfg.Parallelism = 20
 	cfg.MaxDepth = 2
 	sum := runCrawl(t, cfg, newTestSink(), seedSite.url("/"))
 

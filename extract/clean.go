@@ -5,7 +5,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"unicode"
 )
 
 // The rules below drop the boilerplate that readability leaves in the body.
@@ -14,25 +13,85 @@ import (
 // Word lists are English first with the commonest equivalents of the
 // languages Archivist meets most.
 
+// lineRule drops a paragraph of at most maxWords words that matches re.
+// The regular expression runs only when the lowercased paragraph holds
+// one of the keywords (or keywords is empty): case-insensitive
+// alternations are slow in Go's regexp, and most paragraphs hold none.
+type lineRule struct {
+	name     string
+	maxWords int
+	keywords []string
+	re       *regexp.Regexp
+}
+
+var noiseRules = []lineRule{
+	{
+		// A paragraph that only says "advertisement".
+		name: "ad label", maxWords: 6,
+		re: regexp.MustCompile(`(?i)^(?:advertisements?|advert|ad|ads|sponsored|anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|реклама|iklan|annons|advertentie|story continues below(?: advertisement)?|article continues below(?: advertisement)?|continue reading below|scroll to continue(?: with content)?)$`),
+	},
+	{
+		// A row of share buttons rendered as text; it must hold a word,
+		// since a row of numbers from a table is not one.
+		name: "share row", maxWords: 15,
+		keywords: []string{"share", "tweet", "mail", "print", "whatsapp", "facebook", "twitter", "pin", "linkedin", "reddit", "telegram", "messenger", "copy", "flipboard", "comment", "baixar", "download", "save", "more"},
+		re:       regexp.MustCompile(`(?i)^(?:(?:share|tweet|email|e-mail|print|whatsapp|facebook|twitter|pinterest|pint|pin|linkedin|reddit|telegram|messenger|copy link|copy|flipboard|comments?|baixar|download|save|more|\d+)(?:\s+|$))+$`),
+	},
+	{
+		// A photo credit or copyright line.
+		name: "credit", maxWords: 15,
+		keywords: []string{"©", "ⓒ", "(c)", "copyright", "rights reserved", "getty", "ap photo", "shutterstock", "photo", "image", "picture", "source", "credit", "video"},
+		re:       regexp.MustCompile(`(?i)©|ⓒ|\(c\) \d{4}|copyright|all rights reserved|getty images|\bap photo\b|shutterstock|^(?:photo|image|picture|source|credit|video|photograph)s?(?: credit)?\s*:|\((?:photo|image|credit)s?\s*:|image copyright|image caption|\bphoto by\b|\bimages? via\b`),
+	},
+	{
+		// A site notice: cookies, newsletters, comment policy, tips.
+		name: "notice", maxWords: 40,
+		keywords: []string{"cookie", "sign up", "subscribe", "newsletter", "inbox", "follow", "join our", "comment", "tip", "reached at", "write to", "reach the", "filed under"},
+		re:       regexp.MustCompile(`(?i)\b(?:uses? cookies|cookie policy|sign up for|subscribe to|newsletters?\b|get the latest [^.]* (?:in|to) your inbox|delivered (?:straight )?to your inbox|follow (?:us|\w+) on (?:twitter|facebook|instagram)|join our [^.]*(?:forums?|community)|comments? (?:are|is) (?:moderated|closed)|moderating all comments|have a (?:news )?tip\b|may be reached at|write to [^.]* at \S+@|reach the reporters?\b|filed under\s*:)`),
+	},
+	{
+		// Credits for the reporting ("Reporting by ...; Editing by ...",
+		// "X contributed to this report"): agency style, not story text.
+		name: "contributors", maxWords: 40,
+		keywords: []string{"reporting by", "writing by", "editing by", "contributed", "compiled by", "source"},
+		re:       regexp.MustCompile(`(?i)^\(?(?:additional )?reporting by\b|^\(?writing by\b|\bediting by\b|contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting\b|^\(?compiled by\b|^source\s*:\s*[\w\s]+$`),
+	},
+	{
+		// A contact line: an e-mail address and little else.
+		name: "e-mail", maxWords: 12,
+		keywords: []string{"@"},
+		re:       regexp.MustCompile(`\S+@\S+\.[a-z]{2,}`),
+	},
+}
+
+// matchRule reports whether the paragraph (lower its lowercased text)
+// matches the rule.
+func (r lineRule) match(p paragraph, lower string) bool {
+	if p.words > r.maxWords {
+		return false
+	}
+	if len(r.keywords) > 0 {
+		found := false
+		for _, k := range r.keywords {
+			if strings.Contains(lower, k) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return r.re.MatchString(p.text)
+}
+
 var (
-	// adLabel is a paragraph that only says "advertisement".
-	adLabel = regexp.MustCompile(`(?i)^(?:advertisements?|advert|ad|ads|sponsored|anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|реклама|iklan|annons|advertentie|story continues below(?: advertisement)?|article continues below(?: advertisement)?|continue reading below|scroll to continue(?: with content)?)$`)
-	// creditLine is a short photo credit or copyright line.
-	creditLine = regexp.MustCompile(`(?i)©|ⓒ|\(c\) \d{4}|copyright|all rights reserved|getty images|\bap photo\b|shutterstock|^(?:photo|image|picture|source|credit|video|photograph)s?(?: credit)?\s*:|\((?:photo|image|credit)s?\s*:|image copyright|image caption|\bphoto by\b|\bimages? via\b`)
-	// shareLine is a row of share buttons rendered as text.
-	shareLine = regexp.MustCompile(`(?i)^(?:(?:share|tweet|email|e-mail|print|whatsapp|facebook|twitter|pinterest|pint|pin|linkedin|reddit|telegram|messenger|copy link|copy|flipboard|comments?|baixar|download|save|more|\d+)(?:\s+|$))+$`)
-	// noticeLine is a site notice: cookies, newsletters, comment policy.
-	noticeLine = regexp.MustCompile(`(?i)\b(?:uses? cookies|cookie policy|sign up for|subscribe to|newsletters?\b|get the latest .* (?:in|to) your inbox|delivered (?:straight )?to your inbox|follow (?:us|\w+) on (?:twitter|facebook|instagram)|join our .*(?:forums?|community)|comments? (?:are|is) (?:moderated|closed)|moderating all comments|have a (?:news )?tip\b|may be reached at|write to .* at \S+@|reach the reporters?\b|filed under\s*:)`)
-	// contributorLine credits the reporting ("Reporting by ...; Editing by
-	// ...", "X contributed to this report"): agency style, not story text.
-	contributorLine = regexp.MustCompile(`(?i)^\(?(?:additional )?reporting by\b|^\(?writing by\b|\bediting by\b|contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting\b|^\(?compiled by\b|^source\s*:\s*[\w\s]+$`)
 	// tailHeading opens the block of links and teasers that follows a
-	// story; everything from it on is dropped.
+	// story, or a box of them inside it.
 	tailHeading = regexp.MustCompile(`(?i)^(?:related(?: (?:stories|articles|posts|coverage|content|news|reading|links))?|more (?:great )?(?:[\w'’]+ )?(?:stories|articles|news|posts|reading|coverage|from [\w\s.'’]+)|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|recommended(?: for you)?|recent (?:articles|posts|stories|news)|(?:most )?popular(?: (?:this week|today|now|stories|articles|posts))?|trending(?: now| stories)?|read (?:more|next|also)|also read|see also|don'?t miss|further reading|what to read next|want more stories like this|comments?|leave a (?:comment|reply)|post (?:a )?comment|add (?:a )?comment|\d+ comments?|reviews|tags?|topics|отзывы|добавить отзыв|самые популярные.*|читайте также|leia (?:também|mais)|veja também|lesen sie auch|mehr zum thema|à lire aussi|lire aussi|sur le même sujet|leggi anche|lee también|te puede interesar)\s*[:.!?…]*$`)
 	// bylineLine is a short line naming the author or the date, as found
 	// above a story.
 	bylineLine = regexp.MustCompile(`(?i)^(?:by|von|par|por|door|posted|published|updated|first published|last updated|publicado|publié|veröffentlicht)\b`)
-	emailLine  = regexp.MustCompile(`\S+@\S+\.[a-z]{2,}`)
 )
 
 // headZone is how many paragraphs at the top may be dropped as header
@@ -66,25 +125,20 @@ func isLinkOnly(p paragraph) bool {
 // isNoise reports short paragraphs that are never story text wherever
 // they sit: ad labels, photo credits, share-button rows, site notices.
 func isNoise(p paragraph) bool {
-	// The word limits come first: they keep the regular expressions off
-	// long paragraphs, where they would cost the most and match the least.
-	words := p.words
-	switch {
-	case words <= 6 && adLabel.MatchString(p.text):
-		return true
-	case words <= 15 && shareLine.MatchString(p.text) && strings.ContainsFunc(p.text, unicode.IsLetter):
-		// A row of share counts is noise, a row of numbers from a table
-		// is not.
-		return true
-	case words <= 15 && creditLine.MatchString(p.text):
-		return true
-	case words <= 40 && (noticeLine.MatchString(p.text) || contributorLine.MatchString(p.text)):
-		return true
-	case words <= 12 && emailLine.MatchString(p.text):
-		return true
+	if p.words > maxNoiseWords {
+		return false
+	}
+	lower := strings.ToLower(p.text)
+	for _, r := range noiseRules {
+		if r.match(p, lower) {
+			return true
+		}
 	}
 	return false
 }
+
+// maxNoiseWords is the largest maxWords of the noise rules.
+const maxNoiseWords = 40
 
 // trimHead drops the header lines above the story: a repeat of the title
 // and the short lines before it, and byline or date lines.

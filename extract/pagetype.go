@@ -74,7 +74,7 @@ func classifyPage(s pageSignals) string {
 }
 
 // measurePage gathers the page signals.
-func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links []Link, pageURL *url.URL, canonical string) pageSignals {
+func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links []Link, stories map[string]bool, pageURL *url.URL, canonical string) pageSignals {
 	s := pageSignals{
 		articleMarkup: ld.articleType != "" ||
 			strings.EqualFold(firstMeta(page, "og:type"), "article") ||
@@ -98,6 +98,9 @@ func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links [
 		if self[raw] {
 			return false
 		}
+		if story, known := stories[raw]; known {
+			return story
+		}
 		u, err := url.Parse(raw)
 		return err == nil && looksLikeArticleURL(u)
 	}
@@ -111,8 +114,8 @@ func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links [
 			s.bodyStoryLinks++
 		}
 	}
-	for _, l := range links {
-		if isStory(l.URL) {
+	for u := range stories {
+		if !self[u] {
 			s.pageStoryLinks++
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/crawler"
+	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
 // listFlag collects a repeatable string flag.
@@ -37,6 +38,15 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	if len(seeds) == 0 {
 		fs.Usage()
 		return usagef("crawl: give at least one SEED_URL")
+	}
+	var bad []string
+	for _, s := range seeds {
+		if _, err := urlnorm.Normalize(s); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
+	if len(bad) == len(seeds) {
+		return usagef("crawl: no valid seed URL: %s", strings.Join(bad, "; "))
 	}
 	cfg, err := c.load(io)
 	if err != nil {
@@ -80,7 +90,7 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	sum, runErr := cr.Run(ctx, seeds)
 	printSummary(io, sum, time.Since(start))
 	if runErr != nil {
-		return fmt.Errorf("crawl: %w", runErr)
+		return runErr
 	}
 	if sum.Failed > 0 {
 		return &PartialError{Msg: fmt.Sprintf("crawl: %d of %d URLs failed (see the list above)", sum.Failed, len(sum.Results))}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/archivist-project/archivist/archive/store/miniotest"
+	"github.com/archivist-project/archivist/cmd/archivist/internal/demosite"
 )
 
 // TestEndToEndS3 crawls into a real MinIO server and reads everything back
@@ -57,5 +58,69 @@ func TestEndToEndS3(t *testing.T) {
 	}
 	if !strings.Contains(out+errOut, "AWS_ACCESS_KEY_ID") {
 		t.Errorf("the error does not say which setting to fix:\n%s\n%s", out, errOut)
+	}
+}
+
+// TestStoreOutageLosesNothing stops MinIO in the middle of a crawl: the
+// captures that fail are reported and reach neither the store nor the
+// catalog; once MinIO is back, the next crawl archives them, and the
+// capture made before the outage is untouched.
+func TestStoreOutageLosesNothing(t *testing.T) {
+	srv := miniotest.Start(t)
+	site := startSite(t)
+	env := map[string]string{
+		"ARCHIVIST_DATA":        t.TempDir(),
+		"AWS_ACCESS_KEY_ID":     srv.AccessKey,
+		"AWS_SECRET_ACCESS_KEY": srv.SecretKey,
+	}
+	storeURL := "s3://outage?endpoint=" + srv.Endpoint + "&secure=false"
+	mustRun(t, env, "crawl", "--allow-private-networks", "--delay", "5ms", "--depth", "0", "--store", storeURL, site.ArticleURL("reuters"))
+	before := mustRun(t, env, "get", site.ArticleURL("reuters"), "--format", "warc")
+
+	// The store goes down just as the Reuters article is being served.
+	site.OnRequest(func(outlet, path string) {
+		if outlet == "reuters" && path == demosite.ArticlePaths["reuters"] {
+			if err := srv.Stop(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	out, errOut, code := run(t, env, "crawl", "--allow-private-networks", "--delay", "5ms", site.TopicURL())
+	site.OnRequest(nil)
+	if code != ExitPartial {
+		t.Fatalf("crawl with the store going down: exit %d, want %d\n%s\n%s", code, ExitPartial, out, errOut)
+	}
+	if !strings.Contains(out, "store unavailable") || !strings.Contains(out, srv.Endpoint) {
+		t.Errorf("the failures do not say the store is unavailable and where:\n%s", out)
+	}
+
+	// With the store down the archive cannot even be opened: a clear error.
+	if _, errOut, code := run(t, env, "list"); code == 0 || !strings.Contains(errOut, srv.Endpoint) {
+		t.Errorf("list with the store down: exit %d: %s", code, errOut)
+	}
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// Every row in the catalog has its objects: nothing half-recorded.
+	if out := mustRun(t, env, "verify"); !strings.Contains(out, "0 problems") {
+		t.Errorf("verify after the outage: %s", out)
+	}
+	crawlSite(t, site, env)
+	rows := listJSON(t, env)
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.CanonicalURL]++
+	}
+	for outlet := range demosite.ArticlePaths {
+		if got[site.ArticleURL(outlet)] == 0 {
+			t.Errorf("%s not archived after the store came back", outlet)
+		}
+	}
+	if after := mustRun(t, env, "get", site.ArticleURL("reuters"), "--at", "2000-01-01", "--format", "warc"); after != before {
+		t.Error("the capture made before the outage changed")
+	}
+	if out := mustRun(t, env, "verify"); !strings.Contains(out, "0 problems") {
+		t.Errorf("verify after recovery: %s", out)
 	}
 }

@@ -48,10 +48,11 @@ type Request struct {
 
 // Site is a running demo site.
 type Site struct {
-	mu       sync.Mutex
-	origins  map[string]string
-	servers  []*http.Server
-	requests []Request
+	mu        sync.Mutex
+	onRequest func(outlet, path string)
+	origins   map[string]string
+	servers   []*http.Server
+	requests  []Request
 }
 
 // Start serves every outlet on its own 127.0.0.1 port.
@@ -95,6 +96,14 @@ func (s *Site) TopicURL() string { return s.URL("daily8", TopicPath) }
 // ArticleURL returns the canonical URL of an outlet's article.
 func (s *Site) ArticleURL(outlet string) string { return s.URL(outlet, ArticlePaths[outlet]) }
 
+// OnRequest sets a function called before each request is served (tests
+// use it to inject faults at a precise moment).
+func (s *Site) OnRequest(fn func(outlet, path string)) {
+	s.mu.Lock()
+	s.onRequest = fn
+	s.mu.Unlock()
+}
+
 // Requests returns every request received so far.
 func (s *Site) Requests() []Request {
 	s.mu.Lock()
@@ -122,6 +131,12 @@ func (s *Site) handler(outlet string) http.Handler {
 			s.requests = append(s.requests, Request{Outlet: outlet, Path: r.URL.Path, Query: r.URL.RawQuery, UserAgent: r.UserAgent(), Start: start, End: time.Now()})
 			s.mu.Unlock()
 		}()
+		s.mu.Lock()
+		hook := s.onRequest
+		s.mu.Unlock()
+		if hook != nil {
+			hook(outlet, r.URL.Path)
+		}
 		s.serve(outlet, w, r)
 	})
 }
