@@ -25,6 +25,10 @@ type Exchange struct {
 	Robots RobotsDecision
 	// RunID names the crawl run.
 	RunID string
+	// Source and Tags name the configured source this fetch serves and
+	// its tags ("" and nil for a one-off crawl).
+	Source string
+	Tags   []string
 	// UserAgent is the User-Agent the crawler sent.
 	UserAgent string
 }

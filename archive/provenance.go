@@ -30,9 +30,24 @@ type Provenance struct {
 	Software      Component      `json:"software"`
 	Extractor     Component      `json:"extractor"`
 	CrawlRunID    string         `json:"crawl_run_id"`
+	Source        string         `json:"source,omitempty"`
+	Tags          []string       `json:"tags,omitempty"`
+	// PreviousCaptureID is the capture before this one of the same page,
+	// when there is one: the version chain.
+	PreviousCaptureID string `json:"previous_capture_id,omitempty"`
+	// Revisit is set when the payload was identical to an earlier
+	// capture's: the WARC holds a revisit record instead of a second copy.
+	Revisit *RevisitOf `json:"revisit_of,omitempty"`
 	// Objects are the other objects of this capture, by role
 	// ("warc", "article"), with their digests.
 	Objects map[string]ObjectRef `json:"objects"`
+}
+
+// RevisitOf names the capture whose payload a revisit record refers to.
+type RevisitOf struct {
+	CaptureID string    `json:"capture_id"`
+	URL       string    `json:"url"`
+	Date      time.Time `json:"date"`
 }
 
 // Redirect is one hop of a redirect chain.

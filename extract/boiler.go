@@ -91,11 +91,19 @@ func boilerName(v string) string {
 			return w
 		}
 	}
-	for _, tok := range strings.Fields(v) {
-		for _, part := range strings.FieldsFunc(tok, func(r rune) bool { return r == '-' || r == '_' }) {
-			if boilerParts[part] {
-				return part
+	// Split into parts at white space, "-" and "_" without allocating:
+	// this runs for every class and id of the page.
+	start := -1
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == ' ' || v[i] == '-' || v[i] == '_' || v[i] == '\t' || v[i] == '\n' {
+			if start >= 0 && boilerParts[v[start:i]] {
+				return v[start:i]
 			}
+			start = -1
+			continue
+		}
+		if start < 0 {
+			start = i
 		}
 	}
 	return ""

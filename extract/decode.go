@@ -75,6 +75,9 @@ func hasUnicodeBOM(b []byte) bool {
 func decode(body []byte, contentType string) string {
 	enc := chooseEncoding(body, contentType)
 	if enc == nil {
+		if utf8.Valid(body) {
+			return string(body)
+		}
 		return strings.ToValidUTF8(string(body), "\uFFFD")
 	}
 	out, err := enc.NewDecoder().Bytes(body)

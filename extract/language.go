@@ -17,7 +17,7 @@ import (
 
 // detectSampleBytes bounds how much text the detector reads: a few
 // paragraphs decide the language as well as the whole article.
-const detectSampleBytes = 4096
+const detectSampleBytes = 2048
 
 // minDetectLetters is the least text worth detecting on; below that the
 // trigram statistics are noise.

@@ -63,19 +63,14 @@ func resolveParsed(base *url.URL, href string) (*url.URL, bool) {
 // occurrence of each URL. When that first occurrence has no text (an image
 // link), the text of a later one is used, so a headline link is not
 // reported as blank because its thumbnail came first.
-//
-// stories holds the URLs that look like links to stories (see
-// looksLikeArticleURL), decided here while the URL is parsed anyway.
-func collectLinks(anchors []anchor, base *url.URL) (links []Link, stories map[string]bool) {
-	links = make([]Link, 0, len(anchors))
-	stories = map[string]bool{}
+func collectLinks(anchors []anchor, base *url.URL) []Link {
+	links := make([]Link, 0, len(anchors))
 	seen := make(map[string]int, len(anchors))
 	for _, a := range anchors {
-		parsed, ok := resolveParsed(base, a.href)
+		u, ok := resolveURL(base, a.href)
 		if !ok {
 			continue
 		}
-		u := parsed.String()
 		if i, dup := seen[u]; dup {
 			if links[i].Text == "" {
 				links[i].Text = a.text
@@ -84,11 +79,8 @@ func collectLinks(anchors []anchor, base *url.URL) (links []Link, stories map[st
 		}
 		seen[u] = len(links)
 		links = append(links, Link{URL: u, Text: a.text, Rel: a.rel})
-		if looksLikeArticleURL(parsed) {
-			stories[u] = true
-		}
 	}
-	return links, stories
+	return links
 }
 
 // markInArticle flags the links whose URL also appears in the extracted

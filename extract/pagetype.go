@@ -34,7 +34,8 @@ type pageSignals struct {
 	// headings inside the extracted body.
 	teaserHeadlines int
 	// bodyStoryLinks and pageStoryLinks count distinct story-like URLs
-	// linked from the body and from the whole page.
+	// linked from the body and from the whole page (the latter is only
+	// counted when rule 4 can use it).
 	bodyStoryLinks, pageStoryLinks int
 }
 
@@ -74,7 +75,7 @@ func classifyPage(s pageSignals) string {
 }
 
 // measurePage gathers the page signals.
-func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links []Link, stories map[string]bool, pageURL *url.URL, canonical string) pageSignals {
+func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links []Link, pageURL *url.URL, canonical string) pageSignals {
 	s := pageSignals{
 		articleMarkup: ld.articleType != "" ||
 			strings.EqualFold(firstMeta(page, "og:type"), "article") ||
@@ -98,9 +99,6 @@ func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links [
 		if self[raw] {
 			return false
 		}
-		if story, known := stories[raw]; known {
-			return story
-		}
 		u, err := url.Parse(raw)
 		return err == nil && looksLikeArticleURL(u)
 	}
@@ -114,9 +112,14 @@ func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links [
 			s.bodyStoryLinks++
 		}
 	}
-	for u := range stories {
-		if !self[u] {
-			s.pageStoryLinks++
+	// Only rules 4 read the page's story links, and only for pages that
+	// declare a collection or have next to no body: parsing every URL of
+	// a page with thousands of links is not worth it otherwise.
+	if s.listingMarkup || s.words < 50 {
+		for _, l := range links {
+			if isStory(l.URL) {
+				s.pageStoryLinks++
+			}
 		}
 	}
 	return s

@@ -276,7 +276,19 @@ func countWords(text string) int {
 	inWord := false
 	for _, r := range text {
 		switch {
-		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
+		case r < utf8.RuneSelf:
+			// ASCII fast path: the bulk of most texts.
+			switch {
+			case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+				if !inWord {
+					words++
+					inWord = true
+				}
+			case inWord && (r == '\'' || r == '-' || r == '.' || r == ','):
+			default:
+				inWord = false
+			}
+		case r >= 0x2E80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
 			words++
 			inWord = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):

@@ -214,6 +214,8 @@ func NewProvenance(id string, ex *archive.Exchange, payloadSHA256 string, softwa
 		Software:      software,
 		Extractor:     archive.Component{Name: extractor.Name, Version: extractor.Version},
 		CrawlRunID:    ex.RunID,
+		Source:        ex.Source,
+		Tags:          ex.Tags,
 		RedirectChain: []archive.Redirect{},
 	}
 	for _, h := range ex.Hops {

@@ -44,9 +44,24 @@ type Entry struct {
 	PayloadSHA256 string
 	Seed          string
 	RunID         string
-	WARC          archive.ObjectRef
-	Article       archive.ObjectRef
-	Provenance    archive.ObjectRef
+	// Source names the configured source the capture came from ("" for a
+	// one-off crawl); Tags are that source's tags.
+	Source string
+	Tags   []string
+	// Kind is "response" for a full capture, "revisit" when the payload was
+	// identical to an earlier capture's and only a WARC revisit record was
+	// stored.
+	Kind string
+	// PreviousCaptureID links a capture to the one before it of the same
+	// page, forming the version chain ("" for the first).
+	PreviousCaptureID string
+	// ExtractorVersion is the extractor that produced the indexed Article.
+	ExtractorVersion string
+	// Paywalled is set when the extractor saw a paywall or consent wall.
+	Paywalled  bool
+	WARC       archive.ObjectRef
+	Article    archive.ObjectRef
+	Provenance archive.ObjectRef
 }
 
 // Filter selects captures. Zero fields do not filter.
@@ -56,6 +71,14 @@ type Filter struct {
 	Since  time.Time // FetchedAt >= Since
 	Until  time.Time // FetchedAt <= Until
 	Limit  int       // 0: no limit
+
+	Source         string    // exact source name
+	Tag            string    // captures whose Tags include this tag
+	Language       string    // exact language code, e.g. "en"
+	Author         string    // case-insensitive substring of any author
+	PageType       string    // "article", "listing", "other"
+	PublishedSince time.Time // Published >= PublishedSince (unknown dates excluded)
+	PublishedUntil time.Time // Published <= PublishedUntil
 }
 
 // Hit is one full-text search result.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Catalog) {
 		{"NearestCanonicalKey", testNearestCanonicalKey},
 		{"ListOrderAndFilters", testListOrderAndFilters},
 		{"ListStopsOnCallbackError", testListStopsOnCallbackError},
+		{"ListMetadataFilters", testListMetadataFilters},
 		{"ConcurrentPuts", testConcurrentPuts},
 		{"SearchRanksTitleAboveText", testSearchRanksTitleAboveText},
 		{"SearchAllWordsMustMatch", testSearchAllWordsMustMatch},
@@ -91,31 +92,35 @@ func newEntry(id, urlKey string, fetched time.Time) catalog.Entry {
 		}
 	}
 	return catalog.Entry{
-		CaptureID:     id,
-		URL:           urlKey + "?utm_source=feed",
-		FinalURL:      urlKey,
-		CanonicalURL:  "",
-		URLKey:        urlKey,
-		CanonicalKey:  "",
-		Host:          host,
-		FetchedAt:     fetched,
-		Status:        200,
-		ContentType:   "text/html; charset=utf-8",
-		PageType:      "article",
-		Title:         "Untitled " + id,
-		Authors:       []string{"Ada Reporter"},
-		Published:     &published,
-		SiteName:      "Example News",
-		Language:      "en",
-		Description:   "A story.",
-		WordCount:     3,
-		Text:          "Nothing happened today.",
-		PayloadSHA256: strings.Repeat("cd", 32),
-		Seed:          "https://" + host + "/world/",
-		RunID:         "run-1",
-		WARC:          ref(archive.WARCName),
-		Article:       ref(archive.ArticleName),
-		Provenance:    ref(archive.ProvenanceName),
+		CaptureID:        id,
+		URL:              urlKey + "?utm_source=feed",
+		FinalURL:         urlKey,
+		CanonicalURL:     "",
+		URLKey:           urlKey,
+		CanonicalKey:     "",
+		Host:             host,
+		FetchedAt:        fetched,
+		Status:           200,
+		ContentType:      "text/html; charset=utf-8",
+		PageType:         "article",
+		Title:            "Untitled " + id,
+		Authors:          []string{"Ada Reporter"},
+		Published:        &published,
+		SiteName:         "Example News",
+		Language:         "en",
+		Description:      "A story.",
+		WordCount:        3,
+		Text:             "Nothing happened today.",
+		PayloadSHA256:    strings.Repeat("cd", 32),
+		Seed:             "https://" + host + "/world/",
+		RunID:            "run-1",
+		Source:           "world-desk",
+		Tags:             []string{"canada", "tech"},
+		Kind:             "response",
+		ExtractorVersion: "0.1.0",
+		WARC:             ref(archive.WARCName),
+		Article:          ref(archive.ArticleName),
+		Provenance:       ref(archive.ProvenanceName),
 	}
 }
 
@@ -139,6 +144,12 @@ func normalized(e catalog.Entry) catalog.Entry {
 	}
 	if len(e.Authors) == 0 {
 		e.Authors = nil
+	}
+	if len(e.Tags) == 0 {
+		e.Tags = nil
+	}
+	if e.Kind == "" {
+		e.Kind = "response"
 	}
 	return e
 }

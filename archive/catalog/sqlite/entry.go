@@ -23,7 +23,8 @@ const selectColumns = `c.capture_id, c.url, c.final_url, c.canonical_url, c.url_
 	c.word_count, c.text, c.payload_sha256, c.seed, c.run_id,
 	c.warc_key, c.warc_sha256, c.warc_size,
 	c.article_key, c.article_sha256, c.article_size,
-	c.provenance_key, c.provenance_sha256, c.provenance_size`
+	c.provenance_key, c.provenance_sha256, c.provenance_size,
+	c.source, c.tags, c.kind, c.previous_capture_id, c.extractor_version, c.paywalled`
 
 // upsertEntry inserts an entry or replaces every field of the row with the
 // same capture id. It updates in place instead of INSERT OR REPLACE: a
@@ -35,8 +36,9 @@ const upsertEntry = `INSERT INTO captures (capture_id, url, final_url, canonical
 	word_count, text, payload_sha256, seed, run_id,
 	warc_key, warc_sha256, warc_size,
 	article_key, article_sha256, article_size,
-	provenance_key, provenance_sha256, provenance_size)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	provenance_key, provenance_sha256, provenance_size,
+	source, tags, kind, previous_capture_id, extractor_version, paywalled)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (capture_id) DO UPDATE SET
 	url = excluded.url, final_url = excluded.final_url,
 	canonical_url = excluded.canonical_url, url_key = excluded.url_key,
@@ -55,7 +57,10 @@ ON CONFLICT (capture_id) DO UPDATE SET
 	article_size = excluded.article_size,
 	provenance_key = excluded.provenance_key,
 	provenance_sha256 = excluded.provenance_sha256,
-	provenance_size = excluded.provenance_size`
+	provenance_size = excluded.provenance_size,
+	source = excluded.source, tags = excluded.tags, kind = excluded.kind,
+	previous_capture_id = excluded.previous_capture_id,
+	extractor_version = excluded.extractor_version, paywalled = excluded.paywalled`
 
 // formatTime encodes t for a time column.
 func formatTime(t time.Time) (string, error) {
@@ -104,6 +109,18 @@ func entryArgs(e catalog.Entry) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode authors of entry %s: %w", e.CaptureID, err)
 	}
+	tags := []string{}
+	if len(e.Tags) > 0 {
+		tags = e.Tags
+	}
+	tagsJSON, err := json.Marshal(tags)
+	if err != nil {
+		return nil, fmt.Errorf("encode tags of entry %s: %w", e.CaptureID, err)
+	}
+	kind := e.Kind
+	if kind == "" {
+		kind = "response"
+	}
 	return []any{
 		e.CaptureID, e.URL, e.FinalURL, e.CanonicalURL, e.URLKey,
 		e.CanonicalKey, e.Host, fetched, e.Status, e.ContentType, e.PageType,
@@ -112,6 +129,7 @@ func entryArgs(e catalog.Entry) ([]any, error) {
 		e.WARC.Key, e.WARC.SHA256, e.WARC.Size,
 		e.Article.Key, e.Article.SHA256, e.Article.Size,
 		e.Provenance.Key, e.Provenance.SHA256, e.Provenance.Size,
+		e.Source, string(tagsJSON), kind, e.PreviousCaptureID, e.ExtractorVersion, e.Paywalled,
 	}, nil
 }
 
@@ -119,10 +137,10 @@ func entryArgs(e catalog.Entry) ([]any, error) {
 // destinations for columns a query selects after them.
 func scanEntry(row interface{ Scan(...any) error }, extra ...any) (catalog.Entry, error) {
 	var (
-		e                catalog.Entry
-		fetched, authors string
-		published        sql.NullString
-		dest             = make([]any, 0, 31+len(extra))
+		e                      catalog.Entry
+		fetched, authors, tags string
+		published              sql.NullString
+		dest                   = make([]any, 0, 37+len(extra))
 	)
 	dest = append(dest,
 		&e.CaptureID, &e.URL, &e.FinalURL, &e.CanonicalURL, &e.URLKey,
@@ -132,6 +150,7 @@ func scanEntry(row interface{ Scan(...any) error }, extra ...any) (catalog.Entry
 		&e.WARC.Key, &e.WARC.SHA256, &e.WARC.Size,
 		&e.Article.Key, &e.Article.SHA256, &e.Article.Size,
 		&e.Provenance.Key, &e.Provenance.SHA256, &e.Provenance.Size,
+		&e.Source, &tags, &e.Kind, &e.PreviousCaptureID, &e.ExtractorVersion, &e.Paywalled,
 	)
 	dest = append(dest, extra...)
 	if err := row.Scan(dest...); err != nil {
@@ -153,6 +172,12 @@ func scanEntry(row interface{ Scan(...any) error }, extra ...any) (catalog.Entry
 	}
 	if len(e.Authors) == 0 {
 		e.Authors = nil
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return catalog.Entry{}, fmt.Errorf("read tags of entry %s: %w", e.CaptureID, err)
+	}
+	if len(e.Tags) == 0 {
+		e.Tags = nil
 	}
 	return e, nil
 }

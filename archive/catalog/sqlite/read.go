@@ -145,6 +145,42 @@ func filterSQL(f catalog.Filter) ([]string, []any, error) {
 		conds = append(conds, `c.fetched_at <= ?`)
 		args = append(args, u)
 	}
+	if f.Source != "" {
+		conds = append(conds, `c.source = ?`)
+		args = append(args, f.Source)
+	}
+	if f.Tag != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)`)
+		args = append(args, f.Tag)
+	}
+	if f.Language != "" {
+		conds = append(conds, `c.language = ?`)
+		args = append(args, f.Language)
+	}
+	if f.Author != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(c.authors) WHERE instr(lower(json_each.value), lower(?)) > 0)`)
+		args = append(args, f.Author)
+	}
+	if f.PageType != "" {
+		conds = append(conds, `c.page_type = ?`)
+		args = append(args, f.PageType)
+	}
+	if !f.PublishedSince.IsZero() {
+		s, err := formatTime(f.PublishedSince)
+		if err != nil {
+			return nil, nil, fmt.Errorf("filter PublishedSince: %w", err)
+		}
+		conds = append(conds, `c.published >= ?`)
+		args = append(args, s)
+	}
+	if !f.PublishedUntil.IsZero() {
+		u, err := formatTime(f.PublishedUntil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("filter PublishedUntil: %w", err)
+		}
+		conds = append(conds, `c.published <= ?`)
+		args = append(args, u)
+	}
 	return conds, args, nil
 }
 

@@ -70,7 +70,13 @@ CREATE TABLE captures (
 	article_size    INTEGER NOT NULL,
 	provenance_key     TEXT NOT NULL,
 	provenance_sha256  TEXT NOT NULL,
-	provenance_size    INTEGER NOT NULL
+	provenance_size    INTEGER NOT NULL,
+	source             TEXT NOT NULL DEFAULT '',
+	tags               TEXT NOT NULL DEFAULT '[]',
+	kind               TEXT NOT NULL DEFAULT 'response',
+	previous_capture_id TEXT NOT NULL DEFAULT '',
+	extractor_version  TEXT NOT NULL DEFAULT '',
+	paywalled          INTEGER NOT NULL DEFAULT 0
 );
 
 -- capture_id closes every index so List's ORDER BY fetched_at, capture_id
@@ -80,6 +86,7 @@ CREATE INDEX captures_canonical_key ON captures (canonical_key, fetched_at, capt
 CREATE INDEX captures_host ON captures (host, fetched_at, capture_id);
 CREATE INDEX captures_fetched_at ON captures (fetched_at, capture_id);
 CREATE INDEX captures_published ON captures (published);
+CREATE INDEX captures_source ON captures (source, fetched_at, capture_id);
 
 CREATE VIRTUAL TABLE captures_fts USING fts5 (
 	title, text,
