@@ -31,6 +31,25 @@ type Exchange struct {
 	Tags   []string
 	// UserAgent is the User-Agent the crawler sent.
 	UserAgent string
+	// Discovery tells how the URL was found, when a source found it.
+	Discovery *Discovery
+}
+
+// Discovery is where and when a URL was found: the discovery log entry
+// that a capture carries into its provenance, and the feed and sitemap
+// dates that the extractor weighs as metadata evidence.
+type Discovery struct {
+	Source   string    `json:"source"`
+	Kind     string    `json:"kind"` // "page", "feed", "sitemap"
+	FoundAt  time.Time `json:"found_at"`
+	Via      string    `json:"via,omitempty"`      // the page, feed or sitemap URL it was found on
+	Position int       `json:"position,omitempty"` // 1-based position of the link or item there
+	FeedGUID string    `json:"feed_guid,omitempty"`
+	// Dates the source claims for the item.
+	FeedDate            *time.Time `json:"feed_date,omitempty"`
+	SitemapLastmod      *time.Time `json:"sitemap_lastmod,omitempty"`
+	NewsPublicationDate *time.Time `json:"news_publication_date,omitempty"`
+	Title               string     `json:"title,omitempty"` // the item's title in the feed or news sitemap
 }
 
 // Final returns the last hop, or nil when there is none.

@@ -38,6 +38,8 @@ type Provenance struct {
 	// Revisit is set when the payload was identical to an earlier
 	// capture's: the WARC holds a revisit record instead of a second copy.
 	Revisit *RevisitOf `json:"revisit_of,omitempty"`
+	// Discovery is how a source found the URL (daemon crawls).
+	Discovery *Discovery `json:"discovery,omitempty"`
 	// Objects are the other objects of this capture, by role
 	// ("warc", "article"), with their digests.
 	Objects map[string]ObjectRef `json:"objects"`

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"golang.org/x/net/html"
 )
 
 // benchmarkDir holds the article-extraction-benchmark pages (shared/ sits
@@ -79,6 +81,8 @@ func TestRealPages(t *testing.T) {
 			t.Errorf("%s (%s): %v", p.id, p.url, err)
 			continue
 		}
+		page := scanDocument(mustParse(t, p.html))
+		t.Logf("STATS %s elements %d nested %d", p.id[:8], page.elements, page.nestedText)
 		a := res.Article
 		if a.PageType != PageArticle {
 			t.Errorf("%s (%s): page type %q, want article", p.id, p.url, a.PageType)
@@ -205,4 +209,12 @@ func BenchmarkExtract(b *testing.B) {
 			b.Fatalf("%s: %v", p.id, err)
 		}
 	}
+}
+
+func mustParse(t *testing.T, b []byte) *html.Node {
+	doc, err := html.Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

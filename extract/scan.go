@@ -29,6 +29,10 @@ type pageScan struct {
 	// text is a listing or a portal, not an article.
 	textRunes int
 	linkRunes int
+	// elements counts the elements of the page and nestedText sums the
+	// visible characters times their depth in the tree: readability's
+	// work grows with both (see readabilityBudget).
+	elements, nestedText int
 }
 
 type anchor struct {
@@ -68,6 +72,7 @@ func scanDocument(doc *html.Node) *pageScan {
 
 type scanner struct {
 	page          *pageScan
+	depth         int
 	inBody        bool
 	inHeading     int
 	inArticle     int
@@ -81,15 +86,14 @@ func (s *scanner) walk(n *html.Node) {
 		s.text(n.Data)
 		return
 	case html.ElementNode:
-		if !s.element(n) {
-			return
+		s.page.elements++
+		s.depth++
+		if s.element(n) {
+			s.walkChildren(n)
 		}
+		s.depth--
 	case html.DocumentNode:
-	default:
-		return
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		s.walk(c)
+		s.walkChildren(n)
 	}
 }
 
@@ -104,6 +108,7 @@ func (s *scanner) text(data string) {
 		}
 	}
 	s.page.textRunes += visible
+	s.page.nestedText += visible * s.depth
 	if s.currentAnchor >= 0 {
 		s.page.linkRunes += visible
 		s.anchorText.WriteString(data)

@@ -216,6 +216,7 @@ func NewProvenance(id string, ex *archive.Exchange, payloadSHA256 string, softwa
 		CrawlRunID:    ex.RunID,
 		Source:        ex.Source,
 		Tags:          ex.Tags,
+		Discovery:     ex.Discovery,
 		RedirectChain: []archive.Redirect{},
 	}
 	for _, h := range ex.Hops {
