@@ -1,9 +1,7 @@
 package extract
 
 import (
-	"fmt"
 	"net/url"
-	"os"
 	"strings"
 )
 
@@ -30,7 +28,8 @@ func buildArticle(page *pageScan, pageURL, base *url.URL, read readResult, body 
 		WordCount:    countWords(body.text),
 		Extractor:    Component{Name: Name, Version: Version},
 	}
-	art.Published, art.Modified = pickDates(page, ld, pageURL, opts.FetchedAt)
+	dates := pickDates(page, ld, pageURL, opts.FetchedAt)
+	art.Published, art.Modified = dates.published, dates.modified
 	if art.Language == "" {
 		sample := art.Text
 		if art.WordCount < 30 {
@@ -40,8 +39,10 @@ func buildArticle(page *pageScan, pageURL, base *url.URL, read readResult, body 
 	}
 	signals := measurePage(page, ld, body, art.WordCount, links, pageURL, art.CanonicalURL)
 	art.PageType = classifyPage(signals)
-	if os.Getenv("XDEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "SIGNALS\t%+v\n", signals)
+	if art.PageType == PageListing && dates.publishedGuessed {
+		// The first <time> of a listing dates its first teaser, not the
+		// page.
+		art.Published = nil
 	}
 	return art
 }

@@ -10,13 +10,20 @@ import (
 var (
 	authorEmail   = regexp.MustCompile(`\S+@\S+\.\w+`)
 	authorParens  = regexp.MustCompile(`\([^)]*\)|\[[^\]]*\]`)
-	authorDateCut = regexp.MustCompile(`(?i)(?:\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted|last modified|modified)\b)`)
+	authorDateCut = regexp.MustCompile(`(?i)(?:\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted|last modified|modified)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)`)
 	// authorSplit separates several names in one byline. The short
 	// conjunctions of other languages are matched in lower case only, so
 	// a middle initial "E" does not split a name.
 	authorSplit  = regexp.MustCompile(`\s*(?:[,;|•·/]|\s(?:[Aa][Nn][Dd]|&|und|et|y|e|og|en|och|i)\s|\s[-–—]\s)\s*`)
-	authorPrefix = regexp.MustCompile(`(?i)^(?:(?:written|words|reporting|reported|story|text|posted|photos?|video|interview|compiled|edited|analysis|commentary|opinion)\s+by|by|von|par|por|door|av|af|от|автор)\s*[:\-–—]?\s+`)
+	authorPrefix = regexp.MustCompile(`(?i)^(?:(?:written|words|reporting|reported|story|text|posted|photos?|video|interview|compiled|edited|analysis|commentary|opinion)\s+by|by|von|par|por|door|av|af|от|автор|текст|text|texte|texto)\s*[:\-–—]?\s+`)
 	authorFor    = regexp.MustCompile(`\s+(?:for|special to)\s+.*$`)
+	// authorAgency is a news agency written after a reporter's name
+	// without a separator ("Tom Davies Associated Press").
+	authorAgency = regexp.MustCompile(`(?i)\s+(?:the associated press|associated press|ap|reuters|afp|agence france-presse|dpa|efe|ansa|bloomberg|upi)$`)
+	// authorSentenceEnd is a full stop after a word of three letters or
+	// more: "Finian Cunningham. Sputnik" holds two names, while the
+	// period in "Sarah E. Needleman" marks an initial.
+	authorSentenceEnd = regexp.MustCompile(`(\p{L}{3,})\.\s+`)
 )
 
 // authorRoleWords are words that make up job titles and desk names. A
@@ -40,6 +47,21 @@ var authorRoleWords = setOf(
 	"more", "about", "view", "all", "posts", "articles", "stories", "from",
 	"follow", "profile", "bio", "email", "twitter", "newsletter", "wire",
 	"services", "service", "agency", "agencies", "online", "web",
+	"reports", "by",
+	// Template placeholders.
+	"name", "nama", "nome", "nom", "user", "guest", "гость",
+	// Credentials written after a name ("Jane Doe, MS, RDN").
+	"md", "phd", "ms", "ma", "mba", "rd", "rdn", "rn", "cpt", "cscs", "jd",
+	"dds", "mph", "bsc", "msc", "cfa", "cpa", "esq",
+)
+
+// authorRoleNouns end a job title: a byline part ending in one of them
+// ("AP Auto Writer", "Metro Desk Reporter") is a role, whatever precedes.
+var authorRoleNouns = setOf(
+	"writer", "writers", "reporter", "reporters", "correspondent",
+	"correspondents", "editor", "editors", "columnist", "contributor",
+	"producer", "photographer", "journalist", "analyst", "intern", "staff",
+	"staffer", "desk",
 )
 
 // nameParticles are the lower-case words that may appear inside a
@@ -59,7 +81,7 @@ func setOf(words ...string) map[string]bool {
 }
 
 // authorSource is one place names can come from; strict sources are
-// visible page text, where a name must also look like one.
+// visible page text, where every name must be capitalised like one.
 type authorSource struct {
 	values []string
 	strict bool
@@ -112,8 +134,13 @@ func cleanAuthors(raw []string, siteNames []string, strict bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range raw {
+		// A value written in lower case throughout ("jane doe") is a
+		// style; lower-case words in a capitalised value ("A sentence
+		// about the author and her work") are prose, not names.
+		checkCase := strict || strings.ContainsFunc(r, unicode.IsUpper)
 		for _, name := range splitAuthorNames(r) {
-			if !plausibleName(name, siteNames, strict) {
+			name = trimSiteSuffix(name, siteNames)
+			if !plausibleName(name, siteNames, checkCase) {
 				continue
 			}
 			key := strings.ToLower(name)
@@ -130,6 +157,21 @@ func cleanAuthors(raw []string, siteNames []string, strict bool) []string {
 	return out
 }
 
+// trimSiteSuffix drops the publication's name written after a reporter's
+// without a separator ("Kevin McCoy USA TODAY"), when a full name remains.
+func trimSiteSuffix(name string, siteNames []string) string {
+	words := strings.Fields(name)
+	for k := 1; k <= 3 && len(words)-k >= 2; k++ {
+		tail := strings.Join(words[len(words)-k:], " ")
+		for _, site := range siteNames {
+			if sameName(tail, site) {
+				return strings.Join(words[:len(words)-k], " ")
+			}
+		}
+	}
+	return name
+}
+
 func splitAuthorNames(raw string) []string {
 	s := collapseSpace(raw)
 	if s == "" || looksLikeURL(s) {
@@ -137,6 +179,7 @@ func splitAuthorNames(raw string) []string {
 	}
 	s = authorEmail.ReplaceAllString(s, " ")
 	s = authorParens.ReplaceAllString(s, " ")
+	s = authorSentenceEnd.ReplaceAllString(s, "$1, ")
 	if loc := authorDateCut.FindStringIndex(s); loc != nil {
 		s = s[:loc[0]]
 	}
@@ -151,6 +194,11 @@ func splitAuthorNames(raw string) []string {
 			part = stripped
 		}
 		part = strings.TrimFunc(authorFor.ReplaceAllString(part, ""), isNameEdge)
+		if stripped := authorAgency.ReplaceAllString(part, ""); strings.Contains(stripped, " ") {
+			// Only when a full name remains: "Associated Press" alone
+			// is a byline of its own.
+			part = stripped
+		}
 		if part != "" {
 			names = append(names, part)
 		}
@@ -162,7 +210,7 @@ func isNameEdge(r rune) bool {
 	return unicode.IsSpace(r) || (unicode.IsPunct(r) && r != '.' && r != '\'' && r != '’') || unicode.IsSymbol(r)
 }
 
-func plausibleName(name string, siteNames []string, strict bool) bool {
+func plausibleName(name string, siteNames []string, checkCase bool) bool {
 	n := utf8.RuneCountInString(name)
 	if n < 2 || n > 60 || looksLikeURL(name) || strings.ContainsAny(name, "@/©") {
 		return false
@@ -188,7 +236,11 @@ func plausibleName(name string, siteNames []string, strict bool) bool {
 			roleOnly = false
 		}
 	}
-	if roleOnly {
+	last := strings.ToLower(strings.Trim(words[len(words)-1], ".:,'’"))
+	if i := strings.IndexByte(last, '-'); i > 0 {
+		last = last[:i] // "Editor-at-large"
+	}
+	if roleOnly || (len(words) <= 4 && authorRoleNouns[last]) {
 		return false
 	}
 	for _, site := range siteNames {
@@ -196,7 +248,7 @@ func plausibleName(name string, siteNames []string, strict bool) bool {
 			return false
 		}
 	}
-	if strict && !capitalisedName(words) {
+	if checkCase && !capitalisedName(words) {
 		return false
 	}
 	return true

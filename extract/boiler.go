@@ -6,15 +6,19 @@ import (
 	"golang.org/x/net/html"
 )
 
-// Boilerplate marking. While scanning the raw page, elements whose tag,
-// role, class or id name a non-story part (captions, share bars, bylines,
-// related-story boxes, newsletter forms...) get a marker attribute, which
-// survives readability (it copies the tree and strips only classes and
-// its own attributes) while the class names themselves do not. When the
-// readability body is rendered, a marked element is skipped, unless it
-// holds a large share of the body: WordPress and other CMSes put classes
-// such as "tag-politics" or "has-share-buttons" on the element that wraps
-// the whole story.
+// Boilerplate marking. Elements whose tag, role, itemprop, class or id
+// name a non-story part (captions, share bars, bylines, related-story
+// boxes, newsletter forms...) are page furniture. Readability keeps those
+// attributes on the copy of the tree it returns (with KeepClasses), and
+// when it replaces a <div> by the <p> inside it, it moves the div's class
+// and id to the p; so the body is judged on its own attributes when it is
+// rendered. Some rewrites lose them (a <div class="byline"> replaced by its
+// only child <p class="text">, nested wrappers merged into one), so while
+// scanning, a marked element and its only child also get a marker
+// attribute, which readability copies along with the nodes. A marked
+// element is skipped when rendering, unless it holds a large share of the
+// body: WordPress and other CMSes put classes such as "tag-politics" or
+// "has-share-buttons" on the element that wraps the whole story.
 
 // boilerWords mark an element when a class or id contains them anywhere.
 var boilerWords = []string{
@@ -27,6 +31,16 @@ var boilerWords = []string{
 	"author-info", "author-bio", "authorbio", "author-box", "about-author",
 	"timestamp", "publish-date", "pubdate", "post-date", "entry-date",
 }
+
+// boilerWordsByFirstByte indexes boilerWords by their first byte, so a
+// class is scanned once instead of once per word: this runs for every
+// class and id of every page. It is built once and only read.
+var boilerWordsByFirstByte = func() (index [256][]string) {
+	for _, w := range boilerWords {
+		index[w[0]] = append(index[w[0]], w)
+	}
+	return index
+}()
 
 // boilerParts mark an element when they equal a whole part of a class or
 // id split at "-" and "_": they are too short to match inside words.
@@ -86,9 +100,11 @@ func boilerName(v string) string {
 		return ""
 	}
 	v = strings.ToLower(v)
-	for _, w := range boilerWords {
-		if strings.Contains(v, w) {
-			return w
+	for i := 0; i < len(v); i++ {
+		for _, w := range boilerWordsByFirstByte[v[i]] {
+			if strings.HasPrefix(v[i:], w) {
+				return w
+			}
 		}
 	}
 	// Split into parts at white space, "-" and "_" without allocating:
@@ -109,24 +125,39 @@ func boilerName(v string) string {
 	return ""
 }
 
-// boilerAttr is the marker attribute. Its name cannot clash with a page's
-// own attributes: the HTML parser lowercases attribute names and this one
-// holds an upper-case letter.
+// boilerAttr marks a boilerplate element and its only child. Its name
+// cannot clash with a page's own attributes: the HTML parser lowercases
+// attribute names and this one holds an upper-case letter.
 const boilerAttr = "data-archivist-Boiler"
 
-// markBoilerplate tags n, keeping the reason in the attribute's value
-// for debugging.
-func markBoilerplate(n *html.Node, reason string) {
-	n.Attr = append(n.Attr, html.Attribute{Key: boilerAttr, Val: reason})
-}
-
-func boilerMark(n *html.Node) (string, bool) {
-	for i := len(n.Attr) - 1; i >= 0; i-- {
-		if n.Attr[i].Key == boilerAttr {
-			return n.Attr[i].Val, true
+// markBoilerplate gives n the marker attribute, and its only child too
+// when n has one element child and no text of its own.
+func markBoilerplate(n *html.Node) {
+	n.Attr = append(n.Attr, html.Attribute{Key: boilerAttr})
+	var only *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.ElementNode && only == nil:
+			only = c
+		case c.Type == html.ElementNode, c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
+			return
 		}
 	}
-	return "", false
+	if only != nil {
+		only.Attr = append(only.Attr, html.Attribute{Key: boilerAttr})
+	}
+}
+
+// isMarkedBoilerplate reports whether an element of the readability body
+// is page furniture.
+func isMarkedBoilerplate(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	if _, ok := attrOK(n, boilerAttr); ok {
+		return true
+	}
+	return boilerplateReason(n) != ""
 }
 
 // maxBoilerShare is the largest share of the body a marked element may
@@ -154,7 +185,7 @@ func subtreeRunes(n *html.Node, out map[*html.Node]int) int {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		total += subtreeRunes(c, out)
 	}
-	if _, marked := boilerMark(n); marked && n.Type == html.ElementNode {
+	if isMarkedBoilerplate(n) {
 		out[n] = total
 	}
 	return total

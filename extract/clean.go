@@ -1,8 +1,6 @@
 package extract
 
 import (
-	"fmt"
-	"os"
 	"regexp"
 	"strings"
 )
@@ -106,7 +104,6 @@ func cleanParagraphs(paras []paragraph, title string) []paragraph {
 	out := paras[:0]
 	for _, p := range paras {
 		if isLinkOnly(p) || isNoise(p) {
-			dbg("NOISE", p.text)
 			continue
 		}
 		out = append(out, p)
@@ -162,7 +159,6 @@ func trimHead(paras []paragraph, title string) []paragraph {
 	for i := start; i < len(paras); i++ {
 		p := paras[i]
 		if i < zone && p.words <= 15 && (bylineLine.MatchString(p.text) || isDateLine(p.text)) {
-			dbg("HEAD", p.text)
 			continue
 		}
 		out = append(out, p)
@@ -203,17 +199,11 @@ func trimTail(paras []paragraph) []paragraph {
 			j++
 		}
 		if j > i+1 {
-			for _, x := range paras[i:j] {
-				dbg("BOX", x.text)
-			}
 			paras = append(paras[:i], paras[j:]...)
 			i--
 			continue
 		}
 		if float64(total-seen) <= tailShare*float64(total) {
-			for _, x := range paras[i:] {
-				dbg("TAIL", x.text)
-			}
 			return paras[:i]
 		}
 		seen += p.runes
@@ -224,9 +214,3 @@ func trimTail(paras []paragraph) []paragraph {
 // tailShare is the largest share of the body that may follow a closing
 // heading such as "Related stories" and still be cut as page furniture.
 const tailShare = 0.35
-
-func dbg(kind, text string) {
-	if os.Getenv("XDEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "%s\t%s\n", kind, text)
-	}
-}

@@ -91,67 +91,69 @@ var modifiedMetaKeys = []string{
 	"dc.date.modified", "parsely-updated", "sailthru.lastmodified",
 }
 
-// pickDates chooses the published and modified dates. The first candidate
-// that parses and is not in the future wins; the URL's date is the last
-// resort. A modification before the publication is dropped as bogus.
-func pickDates(page *pageScan, ld ldInfo, pageURL *url.URL, fetchedAt time.Time) (published, modified *time.Time) {
+// dateChoice is the outcome of pickDates.
+type dateChoice struct {
+	published, modified *time.Time
+	// publishedGuessed is set when the publication date was not declared
+	// as such but read from a plain <time> in the article or from the URL.
+	publishedGuessed bool
+}
+
+// pickDates chooses the published and modified dates. For each, the first
+// candidate that parses and is not later than the fetch (plus clockSkew)
+// wins; for the publication date a plain <time> in the article header and
+// then the URL's date are the last resorts. A modification date earlier
+// than the publication is bogus and skipped for the next candidate.
+func pickDates(page *pageScan, ld ldInfo, pageURL *url.URL, fetchedAt time.Time) dateChoice {
 	limit := time.Time{}
 	if !fetchedAt.IsZero() {
 		limit = fetchedAt.Add(clockSkew)
 	}
-	accept := func(v string) *time.Time {
-		t, ok := parseDate(v)
-		if !ok || (!limit.IsZero() && t.After(limit)) {
-			return nil
-		}
-		return &t
-	}
-	first := func(candidates []string) *time.Time {
+	first := func(candidates []string, notBefore *time.Time) *time.Time {
 		for _, c := range candidates {
-			if t := accept(c); t != nil {
-				return t
+			t, ok := parseDate(c)
+			if !ok || (!limit.IsZero() && t.After(limit)) || (notBefore != nil && t.Before(*notBefore)) {
+				continue
 			}
+			return &t
 		}
 		return nil
 	}
 
-	pub := []string{ld.published}
-	pub = append(pub, metaValues(page, publishedMetaKeys)...)
-	pub = append(pub, timeValues(page, "datepublished")...)
-	published = first(pub)
-	if published == nil {
-		published = urlDate(pageURL, limit)
+	var choice dateChoice
+	declared, guessed := timeValues(page, "datepublished")
+	pub := append([]string{ld.published}, metaValues(page, publishedMetaKeys)...)
+	choice.published = first(append(pub, declared...), nil)
+	if choice.published == nil {
+		choice.published = first(guessed, nil)
+		if choice.published == nil {
+			choice.published = urlDate(pageURL, limit)
+		}
+		choice.publishedGuessed = choice.published != nil
 	}
 
-	mod := []string{ld.modified}
-	mod = append(mod, metaValues(page, modifiedMetaKeys)...)
-	mod = append(mod, timeValues(page, "datemodified")...)
-	modified = first(mod)
-	if modified != nil && published != nil && modified.Before(*published) {
-		modified = nil
-	}
-	return published, modified
+	declared, _ = timeValues(page, "datemodified")
+	mod := append([]string{ld.modified}, metaValues(page, modifiedMetaKeys)...)
+	choice.modified = first(append(mod, declared...), choice.published)
+	return choice
 }
 
-// timeValues lists <time> values for the given microdata property: first
-// those that say so, then the publication-marked ones and those inside the
-// article header, which name the story's date.
-func timeValues(page *pageScan, itemprop string) []string {
-	var marked, inArticle []string
+// timeValues lists the <time> values for a microdata property: declared
+// ones carry the property (or, for the publication date, the pubdate
+// attribute); guessed ones are the first plain <time> inside the article
+// or its header, which usually shows the story's date.
+func timeValues(page *pageScan, itemprop string) (declared, guessed []string) {
 	for _, t := range page.times {
 		switch {
 		case t.itemprop == itemprop:
-			marked = append(marked, t.value)
+			declared = append(declared, t.value)
 		case itemprop == "datepublished" && t.pubdate:
-			marked = append(marked, t.value)
-		case itemprop == "datepublished" && t.inArticle && t.itemprop == "":
-			inArticle = append(inArticle, t.value)
+			declared = append(declared, t.value)
+		case itemprop == "datepublished" && t.inArticle && t.itemprop == "" && len(guessed) == 0:
+			guessed = append(guessed, t.value)
 		}
 	}
-	if len(inArticle) > 1 {
-		inArticle = inArticle[:1]
-	}
-	return append(marked, inArticle...)
+	return declared, guessed
 }
 
 func metaValues(page *pageScan, keys []string) []string {

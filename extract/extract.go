@@ -70,8 +70,10 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 	base := resolveBase(pageURL, page.base)
 	links := collectLinks(page.anchors, base)
 
-	read, err := runReadability(doc, pageURL)
-	if err != nil {
+	var read readResult
+	if overReadabilityBudget(page) {
+		read = readResult{content: fallbackContent(doc)}
+	} else if read, err = runReadability(doc, base); err != nil {
 		return nil, fmt.Errorf("extract %s: %w", opts.URL, err)
 	}
 	content := renderContent(read.content, base)

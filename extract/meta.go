@@ -35,13 +35,24 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
+// pickSiteName returns the site's declared name. Values that are URLs
+// (some CMSes fill og:site_name with the home page address) are skipped,
+// and separators left over from a title template are trimmed.
 func pickSiteName(page *pageScan, ld ldInfo) string {
-	return firstNonEmpty(
+	for _, v := range []string{
 		firstMeta(page, "og:site_name"),
 		ld.publisher,
 		ld.websiteName,
 		firstMeta(page, "application-name", "al:android:app_name", "al:ios:app_name"),
-	)
+	} {
+		v = strings.TrimFunc(firstNonEmpty(v), func(r rune) bool {
+			return r == ' ' || strings.ContainsRune("|-–—:·•»/", r)
+		})
+		if v != "" && !looksLikeURL(v) {
+			return v
+		}
+	}
+	return ""
 }
 
 // siteNameVariants lists the names a page may use for its own site, for

@@ -15,19 +15,24 @@ type readResult struct {
 	byline  string
 }
 
-// runReadability finds the article body. It works on doc in place
+// runReadability finds the article body. base is the page URL with
+// <base href> applied: readability makes the body's links absolute
+// against it, and they must match the page's links. It works on doc in place
 // (ParseAndMutate rather than FromDocument, which first deep-copies the
 // whole tree): the raw tree has already been read by scanDocument and is
 // not needed afterwards. A panic inside the library is turned into an
 // error, since pages are untrusted input.
-func runReadability(doc *html.Node, pageURL *url.URL) (res readResult, err error) {
+func runReadability(doc *html.Node, base *url.URL) (res readResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = readResult{}, fmt.Errorf("find article body: readability failed: %v", r)
 		}
 	}()
 	parser := readability.NewParser()
-	article, err := parser.ParseAndMutate(doc, pageURL)
+	// Kept classes let the renderer recognise page furniture (see
+	// isMarkedBoilerplate).
+	parser.KeepClasses = true
+	article, err := parser.ParseAndMutate(doc, base)
 	if err != nil {
 		return readResult{}, fmt.Errorf("find article body: %w", err)
 	}

@@ -81,8 +81,9 @@ func TestRealPages(t *testing.T) {
 			t.Errorf("%s (%s): %v", p.id, p.url, err)
 			continue
 		}
-		page := scanDocument(mustParse(t, p.html))
-		t.Logf("STATS %s elements %d nested %d", p.id[:8], page.elements, page.nestedText)
+		if page := scanDocument(mustParse(t, p.html)); overReadabilityBudget(page) {
+			t.Errorf("%s (%s): over the readability budget (%d elements, %d nested characters): real pages must not take the fallback", p.id, p.url, page.elements, page.nestedText)
+		}
 		a := res.Article
 		if a.PageType != PageArticle {
 			t.Errorf("%s (%s): page type %q, want article", p.id, p.url, a.PageType)

@@ -31,15 +31,12 @@ type pageScan struct {
 	linkRunes int
 	// elements counts the elements of the page and nestedText sums the
 	// visible characters times their depth in the tree: readability's
-	// work grows with both (see readabilityBudget).
+	// work grows with both (see overReadabilityBudget).
 	elements, nestedText int
 }
 
 type anchor struct {
 	href, text, rel string
-	// inHeading is set for links inside (or wrapping) a heading: the
-	// headline links of teasers on a listing page.
-	inHeading bool
 }
 
 type timeTag struct {
@@ -74,7 +71,6 @@ type scanner struct {
 	page          *pageScan
 	depth         int
 	inBody        bool
-	inHeading     int
 	inArticle     int
 	currentAnchor int // index into page.anchors of the open <a>, or -1
 	anchorText    strings.Builder
@@ -112,7 +108,6 @@ func (s *scanner) text(data string) {
 	if s.currentAnchor >= 0 {
 		s.page.linkRunes += visible
 		s.anchorText.WriteString(data)
-		s.anchorText.WriteByte(' ')
 	}
 }
 
@@ -125,13 +120,18 @@ func (s *scanner) element(n *html.Node) bool {
 		return false
 	}
 	p := s.page
+	if s.currentAnchor >= 0 && (blockElements[n.Data] || n.Data == "br") {
+		// A link wrapping a headline and a teaser reads "Headline
+		// Teaser", not "HeadlineTeaser".
+		s.anchorText.WriteByte(' ')
+	}
 	if prop := attr(n, "itemprop"); prop != "" {
 		s.itemprop(n, prop)
 	}
 	if n.Data != "body" && n.Data != "html" && n.Data != "article" && n.Data != "main" {
 		s.classByline(n)
-		if reason := boilerplateReason(n); reason != "" {
-			markBoilerplate(n, reason)
+		if boilerplateReason(n) != "" {
+			markBoilerplate(n)
 		}
 	}
 	switch n.Data {
@@ -193,12 +193,7 @@ func (s *scanner) heading(n *html.Node) bool {
 	if n.Data == "h1" && len(s.page.h1) < 8 {
 		s.page.h1 = append(s.page.h1, collapseSpace(textOf(n, 500)))
 	}
-	if s.currentAnchor >= 0 {
-		s.page.anchors[s.currentAnchor].inHeading = true
-	}
-	s.inHeading++
 	s.walkChildren(n)
-	s.inHeading--
 	return false
 }
 
@@ -210,9 +205,8 @@ func (s *scanner) link(n *html.Node) bool {
 		return true
 	}
 	s.page.anchors = append(s.page.anchors, anchor{
-		href:      href,
-		rel:       collapseSpace(attr(n, "rel")),
-		inHeading: s.inHeading > 0,
+		href: href,
+		rel:  collapseSpace(attr(n, "rel")),
 	})
 	idx := len(s.page.anchors) - 1
 	if n.Data == "area" {
@@ -330,22 +324,33 @@ func bylineMarker(s string) bool {
 		return false
 	}
 	s = strings.ToLower(s)
-	return strings.Contains(s, "byline") || strings.Contains(s, "author")
+	return strings.Contains(s, "byline") || strings.Contains(s, "author") ||
+		strings.Contains(s, "autor") || strings.Contains(s, "auteur")
 }
 
+// findItemprop finds the first descendant carrying the microdata
+// property, looking at no more than a few hundred elements: nested
+// itemprop=author elements on a hostile page must not make the scan
+// quadratic.
 func findItemprop(n *html.Node, prop string) *html.Node {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode {
-			continue
+	budget := 300
+	var find func(n *html.Node) *html.Node
+	find = func(n *html.Node) *html.Node {
+		for c := n.FirstChild; c != nil && budget > 0; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			budget--
+			if hasToken(attr(c, "itemprop"), prop) {
+				return c
+			}
+			if f := find(c); f != nil {
+				return f
+			}
 		}
-		if hasToken(strings.ToLower(attr(c, "itemprop")), prop) {
-			return c
-		}
-		if f := findItemprop(c, prop); f != nil {
-			return f
-		}
+		return nil
 	}
-	return nil
+	return find(n)
 }
 
 func firstImageAlt(n *html.Node) string {

@@ -1,9 +1,7 @@
 package extract
 
 import (
-	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -84,10 +82,8 @@ func finishText(info *contentInfo, title string) {
 type paragraph struct {
 	text string
 	// runes and linkRunes count its non-space characters, all and inside
-	// links.
-	runes, linkRunes int
-	words            int
-	heading          bool
+	// links; words counts its words (split at white space).
+	runes, linkRunes, words int
 }
 
 type renderer struct {
@@ -102,7 +98,6 @@ type renderer struct {
 	curRunes  int
 	curLinks  int
 	curWords  int
-	curHead   bool
 	space     bool
 	inLink    int
 	inHeading int
@@ -123,10 +118,6 @@ func (r *renderer) walk(n *html.Node) {
 			return
 		}
 		if size, marked := r.sizes[n]; marked && float64(size) <= maxBoilerShare*float64(r.total) {
-			if os.Getenv("XDEBUG") != "" {
-				reason, _ := boilerMark(n)
-				fmt.Fprintf(os.Stderr, "BOILER\t%s\t%s\n", reason, collapseSpace(textOf(n, 100000)))
-			}
 			return
 		}
 		switch n.Data {
@@ -247,17 +238,14 @@ func (r *renderer) word(w string) {
 		r.info.linkRunes += n
 		r.curLinks += n
 	}
-	if r.inHeading > 0 {
-		r.curHead = true
-	}
 }
 
 func (r *renderer) endParagraph() {
 	if r.cur.Len() > 0 {
-		r.paras = append(r.paras, paragraph{text: r.cur.String(), runes: r.curRunes, linkRunes: r.curLinks, words: r.curWords, heading: r.curHead})
+		r.paras = append(r.paras, paragraph{text: r.cur.String(), runes: r.curRunes, linkRunes: r.curLinks, words: r.curWords})
 		r.cur.Reset()
 	}
-	r.space, r.curRunes, r.curLinks, r.curWords, r.curHead = false, 0, 0, 0, false
+	r.space, r.curRunes, r.curLinks, r.curWords = false, 0, 0, 0
 }
 
 func isHidden(n *html.Node) bool {

@@ -1,0 +1,52 @@
+package extract
+
+import "testing"
+
+func TestClassifyPage(t *testing.T) {
+	cases := []struct {
+		name string
+		s    pageSignals
+		want string
+	}{
+		{"plain article", pageSignals{articleMarkup: true, words: 800, bodyLinkDensity: 0.05}, PageArticle},
+		{"article without markup", pageSignals{words: 600, bodyLinkDensity: 0.1}, PageArticle},
+		{"short news brief with markup", pageSignals{articleMarkup: true, words: 35}, PageArticle},
+		{"near empty", pageSignals{words: 10}, PageOther},
+		{"short without markup", pageSignals{words: 40}, PageOther},
+		{"404", pageSignals{notFound: true, words: 30}, PageOther},
+		{"article mentioning 404 at length", pageSignals{notFound: true, articleMarkup: true, words: 900}, PageArticle},
+		{"teasers without article markup", pageSignals{teaserHeadlines: 3, words: 400}, PageListing},
+		{"many short teasers despite og:type article", pageSignals{articleMarkup: true, teaserHeadlines: 6, words: 600}, PageListing},
+		{"how-to with linked section headings", pageSignals{articleMarkup: true, teaserHeadlines: 5, words: 1500}, PageArticle},
+		{"link list body", pageSignals{bodyLinkDensity: 0.7, bodyStoryLinks: 12, words: 300}, PageListing},
+		{"declared collection", pageSignals{listingMarkup: true, pageStoryLinks: 20, words: 200}, PageListing},
+		{"portal with no body", pageSignals{words: 20, pageLinkShare: 0.8, pageStoryLinks: 40}, PageListing},
+		{"paywalled article with many links", pageSignals{articleMarkup: true, words: 30, pageLinkShare: 0.8, pageStoryLinks: 40}, PageArticle},
+	}
+	for _, c := range cases {
+		if got := classifyPage(c.s); got != c.want {
+			t.Errorf("%s: classifyPage(%+v) = %q, want %q", c.name, c.s, got, c.want)
+		}
+	}
+}
+
+func TestLooksLikeArticleURL(t *testing.T) {
+	cases := map[string]bool{
+		"https://x.example/2025/07/08/storm-hits-coast":                  true,
+		"https://x.example/news/20250708/storm":                          true,
+		"https://x.example/world/storm-hits-the-coast-overnight":         true,
+		"https://x.example/world/asia/article-14848164.php":              true,
+		"https://x.example/news/a12345678":                               true,
+		"https://x.example/world/":                                       false,
+		"https://x.example/":                                             false,
+		"https://x.example/tag/storm-hits-the-coast-overnight":           false,
+		"https://x.example/about-us":                                     false,
+		"https://x.example/category/news/storm-hits-the-coast-overnight": false,
+	}
+	for raw, want := range cases {
+		u := mustURL(t, raw)
+		if got := looksLikeArticleURL(u); got != want {
+			t.Errorf("looksLikeArticleURL(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
