@@ -38,6 +38,17 @@ type Provenance struct {
 	// Revisit is set when the payload was identical to an earlier
 	// capture's: the WARC holds a revisit record instead of a second copy.
 	Revisit *RevisitOf `json:"revisit_of,omitempty"`
+	// ContentChanged tells, for a full capture that has a previous one,
+	// whether the extracted content differs from the previous version's;
+	// Changed names what differs: "headline", "byline", "dates", "body".
+	// Both are absent for the first capture of a page and for revisits
+	// (whose content is the referred capture's).
+	ContentChanged *bool    `json:"content_changed,omitempty"`
+	Changed        []string `json:"changed,omitempty"`
+	// Response identifies the WARC record of the final response (the
+	// revisit record, for a revisit), so that a later revisit can refer
+	// to it exactly.
+	Response *WARCRecordRef `json:"warc_response,omitempty"`
 	// Discovery is how a source found the URL (daemon crawls).
 	Discovery *Discovery `json:"discovery,omitempty"`
 	// Objects are the other objects of this capture, by role
@@ -48,7 +59,18 @@ type Provenance struct {
 // RevisitOf names the capture whose payload a revisit record refers to.
 type RevisitOf struct {
 	CaptureID string    `json:"capture_id"`
-	URL       string    `json:"url"`
+	URL       string    `json:"url"`  // WARC-Refers-To-Target-URI
+	Date      time.Time `json:"date"` // WARC-Refers-To-Date
+	// RecordID is the referred response record's WARC-Record-ID, when
+	// known (WARC-Refers-To).
+	RecordID string `json:"record_id,omitempty"`
+}
+
+// WARCRecordRef identifies one WARC record the way a revisit record
+// refers to it: WARC-Record-ID, WARC-Target-URI and WARC-Date.
+type WARCRecordRef struct {
+	RecordID  string    `json:"record_id"`
+	TargetURI string    `json:"target_uri"`
 	Date      time.Time `json:"date"`
 }
 

@@ -22,6 +22,21 @@ export ARCHIVIST_MINIO_BIN="$cache/bin/minio"
 # Fail, rather than skip, any test whose server is missing.
 export ARCHIVIST_REQUIRE_MINIO=1
 
+# Chromium: the web UI's end-to-end tests drive Debian's headless chromium.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${ARCHIVIST_CHROMIUM:-}" ]; then
+	echo "test.sh: installing chromium (apt-get) for the browser tests"
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: apt-get is missing: install Chromium and set ARCHIVIST_CHROMIUM=/path/to/chromium" >&2
+		exit 1
+	fi
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+	$sudo apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+# Fail, rather than skip, the browser tests when Chromium is missing.
+export ARCHIVIST_REQUIRE_CHROMIUM=1
+
 echo "test.sh: gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

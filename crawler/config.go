@@ -70,6 +70,37 @@ type Config struct {
 	// every resolved address and dials the checked IP.
 	Resolver netguard.Resolver
 	Dialer   netguard.Dialer
+	// RobotsTTL is how long a fetched robots.txt is trusted before it is
+	// fetched again (0: for the Fetcher's lifetime, as in one crawl run).
+	// It is measured on Clock.
+	RobotsTTL time.Duration
+	// MaxCrawlDelay caps the robots.txt Crawl-delay honoured as a minimum
+	// per-host delay (0: no cap). A site asking for an hour between
+	// requests would otherwise never get its news archived.
+	MaxCrawlDelay time.Duration
+	// MaxRetryAfter caps how long a 429 or 503 Retry-After may back a host
+	// off (0: no cap).
+	MaxRetryAfter time.Duration
+	// CookieLifetime bounds how long cookies are kept (0: for the
+	// Fetcher's lifetime). A long-running daemon starts a fresh cookie jar
+	// after it, so metered paywalls and tracking state do not build up
+	// over months of revisits. Measured on Clock.
+	CookieLifetime time.Duration
+	// OnRequest, when set, is called after every HTTP round trip (pages,
+	// redirect hops, robots.txt, feeds) with the host and the wall-clock
+	// times the request held its politeness slot. Tests and activity
+	// displays use it; it must be quick and safe for concurrent use.
+	OnRequest func(RequestEvent)
+}
+
+// RequestEvent describes one HTTP round trip as the politeness limiter saw
+// it. Times are wall-clock (time.Now), not Clock: politeness is real time.
+type RequestEvent struct {
+	Host   string // host name, lower case, without port
+	URL    string
+	Start  time.Time // when the request took its slot
+	End    time.Time // when the slot was released (body read or failure)
+	Status int       // HTTP status, 0 when no response arrived
 }
 
 // DefaultConfig returns the configuration a polite news crawl should use.
@@ -85,6 +116,9 @@ func DefaultConfig() Config {
 		MaxBodyBytes:       10 << 20,
 		MaxRedirects:       10,
 		Clock:              time.Now,
+		RobotsTTL:          24 * time.Hour,
+		MaxCrawlDelay:      time.Minute,
+		MaxRetryAfter:      24 * time.Hour,
 	}
 }
 
@@ -136,6 +170,14 @@ func (c Config) Validate() error {
 	}
 	if c.MaxRedirects < 0 {
 		bad("max_redirects must be 0 or more, got %d", c.MaxRedirects)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"robots_ttl", c.RobotsTTL}, {"max_crawl_delay", c.MaxCrawlDelay}, {"max_retry_after", c.MaxRetryAfter}, {"cookie_lifetime", c.CookieLifetime}} {
+		if d.v < 0 {
+			bad("%s must not be negative, got %s", d.name, d.v)
+		}
 	}
 	if strings.ContainsFunc(c.RunID, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')

@@ -1,6 +1,10 @@
 // Package crawler discovers and fetches news pages and hands each fetch to
 // a Sink that archives it.
 //
+// Fetcher fetches one URL politely and classifies the result (ok, not
+// modified, blocked, permanent or transient failure, host backed off); both
+// a one-off crawl Run and the daemon (package crawler/daemon) use it.
+//
 // A run starts from seed URLs (topic pages, section fronts, feeds), fetches
 // them with colly through a recording transport that keeps every byte of
 // every redirect hop, asks the Sink to archive each HTML page, and follows
@@ -95,11 +99,14 @@ func (c *Crawler) Run(ctx context.Context, seeds []string) (Summary, error) {
 	if runID == "" {
 		runID = archive.NewCaptureID(c.cfg.Clock())
 	}
-	r := newRun(ctx, c, runID)
+	r, err := newRun(ctx, c, runID)
+	if err != nil {
+		return Summary{RunID: runID}, fmt.Errorf("crawl: %w", err)
+	}
 	defer r.close()
-	log := c.logger.With("run_id", runID)
+	log := r.log
 	log.Info("crawl started", "seeds", len(seeds), "max_depth", c.cfg.MaxDepth,
-		"user_agent", r.userAgent, "obey_robots", c.cfg.ObeyRobots)
+		"user_agent", r.fetcher.UserAgent(), "obey_robots", c.cfg.ObeyRobots)
 
 	var bad []string
 	queued := 0

@@ -1,24 +1,24 @@
 package crawler
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"sync"
+	"time"
 
 	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/publicsuffix"
-
-	"github.com/archivist-project/archivist/archive"
 )
 
-// newCollector builds the colly collector of a run. colly.NewCollector is
-// avoided on purpose: it applies COLLY_* environment variables after the
+// newCollector builds the colly collector of a Fetcher. colly.NewCollector
+// is avoided on purpose: it applies COLLY_* environment variables after the
 // options, so COLLY_USER_AGENT, COLLY_MAX_BODY_SIZE or COLLY_CACHE_DIR in
 // the daemon's environment would silently override this configuration.
 // Init sets the same defaults without reading the environment, and every
 // setting the environment could touch is then set explicitly.
-func newCollector(userAgent string, rt http.RoundTripper, checkRedirect func(*http.Request, []*http.Request) error) *colly.Collector {
+func newCollector(userAgent string, rt http.RoundTripper, jar http.CookieJar, checkRedirect func(*http.Request, []*http.Request) error) *colly.Collector {
 	c := &colly.Collector{}
 	c.Init()
 	c.UserAgent = userAgent
@@ -36,17 +36,51 @@ func newCollector(userAgent string, rt http.RoundTripper, checkRedirect func(*ht
 	c.MaxBodySize = 0      // the recording transport already cut the body at max_body_bytes
 	c.SetRequestTimeout(0) // per hop, in the recording transport
 	c.WithTransport(rt)
-	// A jar per run: some sites set a cookie and redirect to the same URL.
-	// cookiejar.New cannot fail with these options.
-	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	// Some sites set a cookie and redirect to the same URL, so a jar is
+	// needed; its lifetime is the Fetcher's (one run) or CookieLifetime.
 	c.SetCookieJar(jar)
 	c.SetRedirectHandler(checkRedirect)
 	return c
 }
 
+// sessionJar is a cookie jar that starts afresh once it is older than
+// lifetime (0: never).
+type sessionJar struct {
+	lifetime time.Duration
+	clock    func() time.Time
+
+	mu      sync.Mutex
+	jar     *cookiejar.Jar
+	created time.Time
+}
+
+func newSessionJar(lifetime time.Duration, clock func() time.Time) *sessionJar {
+	return &sessionJar{lifetime: lifetime, clock: clock}
+}
+
+func (s *sessionJar) current() *cookiejar.Jar {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	if s.jar == nil || (s.lifetime > 0 && now.Sub(s.created) >= s.lifetime) {
+		// cookiejar.New cannot fail with these options.
+		s.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+		s.created = now
+	}
+	return s.jar
+}
+
+// SetCookies implements http.CookieJar.
+func (s *sessionJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	s.current().SetCookies(u, cookies)
+}
+
+// Cookies implements http.CookieJar.
+func (s *sessionJar) Cookies(u *url.URL) []*http.Cookie { return s.current().Cookies(u) }
+
 // checkRedirect is the redirect policy: a hop limit and robots.txt for each
 // new URL. Private addresses need no check here: the dial refuses them.
-func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
+func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	st := fetchStateFrom(req.Context())
 	refuse := func(err error) error {
 		if st != nil {
@@ -56,16 +90,16 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 		}
 		return err
 	}
-	if r.cfg.MaxRedirects == 0 {
+	if f.cfg.MaxRedirects == 0 {
 		return http.ErrUseLastResponse
 	}
-	if len(via) > r.cfg.MaxRedirects {
-		return refuse(fmt.Errorf("stopped after %d redirects (max_redirects)", r.cfg.MaxRedirects))
+	if len(via) > f.cfg.MaxRedirects {
+		return refuse(fmt.Errorf("stopped after %d redirects (max_redirects)", f.cfg.MaxRedirects))
 	}
-	if !r.cfg.ObeyRobots {
+	if !f.cfg.ObeyRobots {
 		return nil
 	}
-	d, err := r.robots.decide(req.Context(), req.URL.String())
+	d, err := f.robots.decide(req.Context(), req.URL.String())
 	if err != nil {
 		return refuse(err)
 	}
@@ -78,38 +112,6 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 		st.mu.Unlock()
 	}
 	return nil
-}
-
-// fetch requests it.url through colly and returns the recorded exchange,
-// the per-fetch state and colly's own error.
-func (r *run) fetch(ctx context.Context, it item, robots archive.RobotsDecision) (*archive.Exchange, *fetchState, error) {
-	st := &fetchState{robots: robots}
-	fctx, cancel := context.WithCancel(withFetchState(ctx, st))
-	defer cancel()
-
-	// A clone shares the transport, jar and settings but carries its own
-	// context, which is how this fetch's state reaches the transport.
-	cc := r.collector.Clone()
-	cc.Context = fctx
-	start := r.cfg.Clock()
-	err := safeRequest(cc, it.url, r.requestHeader())
-	end := r.cfg.Clock()
-
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ex := &archive.Exchange{
-		RequestedURL: it.url,
-		Hops:         st.hops,
-		FetchStart:   start.UTC(),
-		FetchEnd:     end.UTC(),
-		Seed:         it.seed,
-		Via:          it.via,
-		Depth:        it.depth,
-		Robots:       st.robots,
-		RunID:        r.id,
-		UserAgent:    r.userAgent,
-	}
-	return ex, st, err
 }
 
 // safeRequest runs colly, which decodes untrusted bodies (charsets, gzip),

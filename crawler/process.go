@@ -2,10 +2,7 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"sync"
 	"time"
 
@@ -33,27 +30,18 @@ func (r *run) decide(it item, res *URLResult) []string {
 		res.Status, res.Reason = StatusSkipped, "duplicate of "+owner
 		return nil
 	}
-	robots := archive.RobotsDecision{Policy: "ignore", Result: robotsNotChecked}
-	if r.cfg.ObeyRobots {
-		d, err := r.robots.decide(r.ctx, it.url)
-		if err != nil {
-			res.Status, res.Reason = StatusFailed, "crawl canceled before fetch: "+err.Error()
-			return nil
-		}
-		if d.Result == robotsDisallowed {
-			res.Status, res.Reason = StatusSkipped, errBlockedByRobots.Error()
-			return nil
-		}
-		robots = d
-	}
-
-	ex, st, collyErr := r.fetch(r.ctx, it, robots)
-	final := ex.Final()
-	if final != nil {
-		res.FinalURL, res.HTTPStatus = final.URL, final.Status
-	}
-	if status, reason := r.classify(it, st, final, collyErr); status != "" {
-		res.Status, res.Reason = status, reason
+	fr := r.fetcher.Fetch(r.ctx, FetchRequest{URL: it.url, Seed: it.seed, Via: it.via, Depth: it.depth, RunID: r.id})
+	res.FinalURL, res.HTTPStatus = fr.FinalURL, fr.HTTPStatus
+	switch fr.Outcome {
+	case FetchOK:
+	case FetchBlocked, FetchNotHTML:
+		res.Status, res.Reason = StatusSkipped, fr.Reason
+		return nil
+	case FetchCanceled:
+		res.Status, res.Reason = StatusFailed, "crawl "+fr.Reason
+		return nil
+	default:
+		res.Status, res.Reason = StatusFailed, fr.Reason
 		return nil
 	}
 	if finalKey := urlnorm.Key(res.FinalURL); finalKey != it.key {
@@ -62,53 +50,7 @@ func (r *run) decide(it item, res *URLResult) []string {
 			return nil
 		}
 	}
-	return r.capture(it, ex, res)
-}
-
-// classify returns a status and reason when the fetch ends here, or ""
-// when the final response is an HTML page for the Sink.
-func (r *run) classify(it item, st *fetchState, final *archive.Hop, collyErr error) (status, reason string) {
-	switch {
-	case st.policyErr != nil && errors.Is(st.policyErr, errBlockedByRobots):
-		return StatusSkipped, st.policyErr.Error()
-	case st.policyErr != nil:
-		return StatusFailed, fmt.Sprintf("fetch %s: %v", it.url, st.policyErr)
-	case st.transportErr != nil && r.ctx.Err() != nil:
-		return StatusFailed, "crawl canceled during fetch: " + r.ctx.Err().Error()
-	case st.transportErr != nil:
-		return StatusFailed, fmt.Sprintf("fetch %s: %v", st.transportURL, st.transportErr)
-	case final == nil && collyErr != nil:
-		return StatusFailed, fmt.Sprintf("fetch %s: %v", it.url, collyErr)
-	case final == nil:
-		return StatusFailed, fmt.Sprintf("fetch %s: no response", it.url)
-	case final.Status >= 400:
-		return StatusFailed, fmt.Sprintf("HTTP %d", final.Status)
-	case final.Status >= 300 && r.cfg.MaxRedirects == 0:
-		return StatusFailed, fmt.Sprintf("HTTP %d: redirect not followed (max_redirects is 0)", final.Status)
-	case final.Status >= 300 || final.Status < 200:
-		return StatusFailed, fmt.Sprintf("HTTP %d: no redirect target", final.Status)
-	}
-	if mt := mediaType(final); mt != "text/html" && mt != "application/xhtml+xml" {
-		return StatusSkipped, fmt.Sprintf("not HTML (%s)", mt)
-	}
-	return "", ""
-}
-
-// mediaType returns the response's media type, sniffed when the server
-// sent none.
-func mediaType(h *archive.Hop) string {
-	ct := h.ResponseHeader.Get("Content-Type")
-	if ct == "" {
-		if len(h.Body) == 0 {
-			return "empty body"
-		}
-		ct = http.DetectContentType(h.Body)
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return "invalid content type " + ct
-	}
-	return mt
+	return r.capture(it, fr.Exchange, res)
 }
 
 // capture hands an HTML page to the Sink and returns its links.

@@ -3,11 +3,8 @@ package crawler
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"sync"
-
-	"github.com/gocolly/colly/v2"
 
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
@@ -42,44 +39,41 @@ func newItem(normalized, via, seed string, depth int) item {
 // run holds the state of one Run: everything is fresh per run, so robots.txt,
 // cookies and de-duplication never leak from one crawl into the next.
 type run struct {
-	ctx       context.Context
-	cfg       Config
-	crawler   *Crawler
-	id        string
-	userAgent string
-	log       *slog.Logger
+	ctx     context.Context
+	cfg     Config
+	crawler *Crawler
+	id      string
+	log     *slog.Logger
 
-	limiter   *hostLimiter
-	transport *recordingTransport
-	collector *colly.Collector
-	robots    *robotsCache
-	frontier  *frontier
-	dedup     *dedup
+	fetcher  *Fetcher
+	frontier *frontier
+	dedup    *dedup
 
 	mu      sync.Mutex
 	results []URLResult
 }
 
-func newRun(ctx context.Context, c *Crawler, id string) *run {
-	r := &run{
-		ctx:       ctx,
-		cfg:       c.cfg,
-		crawler:   c,
-		id:        id,
-		userAgent: c.cfg.EffectiveUserAgent(),
-		log:       c.logger.With("run_id", id),
-		limiter:   newHostLimiter(c.cfg.PerHostParallelism, c.cfg.PerHostDelay),
-		dedup:     newDedup(),
+func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
+	log := c.logger.With("run_id", id)
+	f, err := NewFetcher(c.cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	r.transport = newRecordingTransport(c.cfg, r.limiter)
-	r.collector = newCollector(r.userAgent, r.transport, r.checkRedirect)
-	r.robots = newRobotsCache(ctx, r.transport, r.userAgent, r.log)
-	r.frontier = newFrontier(r.limiter.ready)
-	return r
+	r := &run{
+		ctx:     ctx,
+		cfg:     c.cfg,
+		crawler: c,
+		id:      id,
+		log:     log,
+		fetcher: f,
+		dedup:   newDedup(),
+	}
+	r.frontier = newFrontier(f.Ready)
+	return r, nil
 }
 
 func (r *run) close() {
-	r.transport.closeIdle()
+	r.fetcher.Close()
 }
 
 // work runs Parallelism workers until the frontier drains or ctx ends.
@@ -130,15 +124,4 @@ func (r *run) summary() Summary {
 		}
 	}
 	return s
-}
-
-// requestHeader is what every page request sends. Accept-Encoding identity
-// keeps bodies exactly as the server has them, so the WARC needs no
-// re-encoding and Content-Length matches the stored payload.
-func (r *run) requestHeader() http.Header {
-	return http.Header{
-		"User-Agent":      {r.userAgent},
-		"Accept":          {"text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"},
-		"Accept-Encoding": {"identity"},
-	}
 }

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/extract"
@@ -43,3 +44,10 @@ type Outcome struct {
 	Links        []extract.Link // links on the page, for discovery
 	Reason       string         // why not archived, e.g. "not an article (listing)"
 }
+
+// ErrExtraction marks a Sink error as an extraction failure: the page was
+// fetched but could not be turned into an article. A Sink wraps such
+// errors with it (fmt.Errorf("...: %w: %w", crawler.ErrExtraction, err));
+// the daemon counts them and does not retry, since the same bytes will
+// not extract better later. Other Sink errors are retried.
+var ErrExtraction = errors.New("extraction failed")

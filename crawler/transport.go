@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,14 +70,16 @@ func (st *fetchState) fail(url string, err error) {
 // the hop exactly as it crossed the wire. Colly and the redirect logic of
 // http.Client see the same capped bytes.
 type recordingTransport struct {
-	base    *http.Transport
-	limiter *hostLimiter
-	timeout time.Duration
-	maxBody int64
-	clock   func() time.Time
+	base      *http.Transport
+	limiter   *hostLimiter
+	backoff   *hostBackoff
+	timeout   time.Duration
+	maxBody   int64
+	clock     func() time.Time
+	onRequest func(RequestEvent)
 }
 
-func newRecordingTransport(cfg Config, limiter *hostLimiter) *recordingTransport {
+func newRecordingTransport(cfg Config, limiter *hostLimiter, backoff *hostBackoff) *recordingTransport {
 	guard := &netguard.Guard{
 		AllowPrivate: cfg.AllowPrivateNetworks,
 		Resolver:     cfg.Resolver,
@@ -96,11 +99,13 @@ func newRecordingTransport(cfg Config, limiter *hostLimiter) *recordingTransport
 		IdleConnTimeout:       90 * time.Second,
 	}
 	return &recordingTransport{
-		base:    base,
-		limiter: limiter,
-		timeout: cfg.RequestTimeout,
-		maxBody: cfg.MaxBodyBytes,
-		clock:   cfg.Clock,
+		base:      base,
+		limiter:   limiter,
+		backoff:   backoff,
+		timeout:   cfg.RequestTimeout,
+		maxBody:   cfg.MaxBodyBytes,
+		clock:     cfg.Clock,
+		onRequest: cfg.OnRequest,
 	}
 }
 
@@ -109,12 +114,25 @@ func (t *recordingTransport) closeIdle() { t.base.CloseIdleConnections() }
 // RoundTrip implements http.RoundTripper.
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := fetchStateFrom(req.Context())
-	release, _, err := t.limiter.acquire(req.Context(), req.URL.Hostname())
+	host := strings.ToLower(req.URL.Hostname())
+	// Checked here, below every code path (redirect hops included), so a
+	// host that sent Retry-After gets no request at all until then.
+	if _, err := t.backoff.check(host); err != nil {
+		st.fail(req.URL.String(), err)
+		return nil, err
+	}
+	release, slot, err := t.limiter.acquire(req.Context(), host)
 	if err != nil {
 		st.fail(req.URL.String(), err)
 		return nil, err
 	}
-	defer release()
+	status := 0
+	defer func() {
+		release()
+		if t.onRequest != nil {
+			t.onRequest(RequestEvent{Host: host, URL: req.URL.String(), Start: slot, End: time.Now(), Status: status})
+		}
+	}()
 
 	// The timeout starts once the slot is granted: politeness waits are
 	// not the server's fault.
@@ -127,11 +145,11 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if sent == nil {
 		sent = http.Header{}
 	}
-	host := out.Host
-	if host == "" {
-		host = out.URL.Host
+	hostHeader := out.Host
+	if hostHeader == "" {
+		hostHeader = out.URL.Host
 	}
-	sent.Set("Host", host)
+	sent.Set("Host", hostHeader)
 
 	start := t.clock()
 	resp, err := t.base.RoundTrip(out)
@@ -140,6 +158,7 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		st.fail(req.URL.String(), err)
 		return nil, err
 	}
+	status = resp.StatusCode
 	body, truncated, readErr := readCapped(resp.Body, t.maxBody)
 	_ = resp.Body.Close()
 	end := t.clock()

@@ -23,8 +23,17 @@ type Article struct {
 	// PageType is "article", "listing" (a page of links: topic, section,
 	// tag or home page) or "other" (error pages, video pages, forms...).
 	PageType string `json:"page_type"`
+	// Paywalled is set when a paywall cut the text short or a consent
+	// wall stands in for the article; PaywallReason names the signal, and
+	// starts with "paywall:" or "consent wall:".
+	Paywalled     bool   `json:"paywalled"`
+	PaywallReason string `json:"paywall_reason,omitempty"`
 	// Extractor names the software that produced this record.
 	Extractor Component `json:"extractor"`
+	// Evidence holds, for each metadata field (the Field* names), every
+	// candidate value found with its source, and the choice made, so a
+	// reader can see why the field has its value.
+	Evidence map[string]*Evidence `json:"evidence,omitempty"`
 }
 
 // Component names a piece of software and its version.
@@ -49,8 +58,31 @@ type Options struct {
 	URL string
 	// ContentType is the HTTP Content-Type header, used for its charset.
 	ContentType string
-	// FetchedAt bounds dates: a published date later than it is rejected.
+	// FetchedAt bounds dates: a published or modified date later than it
+	// is rejected. The zero time sets no bound.
 	FetchedAt time.Time
+	// Hints are what the fetch and the discovery of the page say about
+	// it: they join the page's own metadata as evidence.
+	Hints Hints
+	// PageTypes tunes the page-type rule; nil means DefaultPageTypeRules.
+	PageTypes *PageTypeRules
+}
+
+// Hints are metadata from outside the page: the HTTP response and the
+// feed or sitemap that listed the URL. Zero values are absent.
+type Hints struct {
+	// FeedDate is the item's date in the RSS or Atom feed that listed the
+	// page; FeedTitle its title there (or in a news sitemap).
+	FeedDate  *time.Time
+	FeedTitle string
+	// NewsPublicationDate is <news:publication_date> of a news sitemap.
+	NewsPublicationDate *time.Time
+	// SitemapLastmod is the page's <lastmod> in a sitemap.
+	SitemapLastmod *time.Time
+	// LastModified and ContentLanguage are the HTTP response headers, as
+	// sent.
+	LastModified    string
+	ContentLanguage string
 }
 
 // Result is the outcome of extracting one page.

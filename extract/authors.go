@@ -48,6 +48,9 @@ var authorRoleWords = setOf(
 	"follow", "profile", "bio", "email", "twitter", "newsletter", "wire",
 	"services", "service", "agency", "agencies", "online", "web",
 	"reports", "by",
+	// "Newsroom" and "editorial staff" in other languages.
+	"redacción", "redaccion", "redaktion", "rédaction", "redazione",
+	"redação", "redacao", "redactie", "redaksi", "newsroom",
 	// Template placeholders.
 	"name", "nama", "nome", "nom", "user", "guest", "гость",
 	// Credentials written after a name ("Jane Doe, MS, RDN").
@@ -83,33 +86,33 @@ func setOf(words ...string) map[string]bool {
 // authorSource is one place names can come from; strict sources are
 // visible page text, where every name must be capitalised like one.
 type authorSource struct {
-	values []string
+	values []stringCandidate
 	strict bool
 }
 
-// pickAuthors returns the authors from the best source that yields any:
-// JSON-LD, then meta tags, then byline markup in the page, then
-// readability's byline guess. Mixing sources would list one person under
-// several spellings.
-func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames []string) []string {
-	var ldNames []string
+// pickAuthors returns the authors from the best source that yields any,
+// by precedence: JSON-LD author (or creator), the author meta tags, byline
+// markup in the page (rel=author, itemprop=author), elements whose class
+// or id says author or byline, then readability's byline guess. Mixing
+// sources would list one person under several spellings. Bylines inside
+// comments, related-story boxes and sidebars are not collected.
+func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames []string) ([]string, *Evidence) {
+	var ldNames []stringCandidate
 	for _, a := range ld.authors {
-		ldNames = append(ldNames, a.name)
+		ldNames = append(ldNames, stringCandidate{"json-ld:author", a.name})
 	}
-	var metaNames []string
-	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "citation_author"} {
-		for _, v := range page.meta[k] {
-			if !looksLikeURL(v) {
-				metaNames = append(metaNames, v)
-			}
+	var metaNames []stringCandidate
+	for _, c := range metaCandidates(page, "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "citation_author") {
+		if !looksLikeURL(c.value) {
+			metaNames = append(metaNames, c)
 		}
 	}
-	var strong, weak []string
+	var strong, weak []stringCandidate
 	for _, b := range page.bylines {
 		if b.strong {
-			strong = append(strong, b.text)
+			strong = append(strong, stringCandidate{b.source, b.text})
 		} else {
-			weak = append(weak, b.text)
+			weak = append(weak, stringCandidate{b.source, b.text})
 		}
 	}
 	sources := []authorSource{
@@ -117,15 +120,47 @@ func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames 
 		{values: metaNames},
 		{values: strong, strict: true},
 		{values: weak, strict: true},
-		{values: []string{readabilityByline}, strict: true},
+		{values: []stringCandidate{{"readability", readabilityByline}}, strict: true},
 	}
+	ev := newEvidence()
+	var chosen []string
 	for _, src := range sources {
-		if names := cleanAuthors(src.values, siteNames, src.strict); len(names) > 0 {
-			return names
+		var names []string
+		seen := map[string]bool{}
+		first := -1
+		for _, c := range src.values {
+			if strings.TrimSpace(c.value) == "" {
+				continue
+			}
+			got := cleanAuthors([]string{c.value}, siteNames, src.strict)
+			why := ""
+			if len(got) == 0 {
+				why = "no person's or agency's name in it"
+			}
+			i := ev.add(c.source, c.value, strings.Join(got, "; "), why)
+			if first < 0 && len(got) > 0 {
+				first = i
+			}
+			for _, n := range got {
+				if key := strings.ToLower(n); !seen[key] && len(names) < maxAuthors {
+					seen[key] = true
+					names = append(names, n)
+				}
+			}
+		}
+		if chosen == nil && len(names) > 0 {
+			chosen = names
+			ev.choose(first, strings.Join(names, "; "))
 		}
 	}
-	return []string{}
+	if chosen == nil {
+		chosen = []string{}
+	}
+	return chosen, ev
 }
+
+// maxAuthors bounds the author list.
+const maxAuthors = 20
 
 // cleanAuthors turns raw byline strings into distinct person or agency
 // names: it drops "By", roles, dates, e-mail addresses and the site's own
@@ -149,7 +184,7 @@ func cleanAuthors(raw []string, siteNames []string, strict bool) []string {
 			}
 			seen[key] = true
 			out = append(out, name)
-			if len(out) == 20 {
+			if len(out) == maxAuthors {
 				return out
 			}
 		}
@@ -179,10 +214,11 @@ func splitAuthorNames(raw string) []string {
 	}
 	s = authorEmail.ReplaceAllString(s, " ")
 	s = authorParens.ReplaceAllString(s, " ")
-	s = authorSentenceEnd.ReplaceAllString(s, "$1, ")
+	// Dates go first: "Aug. 3, 2025" is no sentence end after a name.
 	if loc := authorDateCut.FindStringIndex(s); loc != nil {
 		s = s[:loc[0]]
 	}
+	s = authorSentenceEnd.ReplaceAllString(s, "$1, ")
 	var names []string
 	for _, part := range authorSplit.Split(s, -1) {
 		part = strings.TrimFunc(part, isNameEdge)

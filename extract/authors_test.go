@@ -51,20 +51,31 @@ func TestCleanAuthors(t *testing.T) {
 func TestPickAuthorsPrefersStructuredSources(t *testing.T) {
 	page := &pageScan{
 		meta:    map[string][]string{"author": {"Meta Person"}},
-		bylines: []byline{{text: "By Visible Person", strong: true}},
+		bylines: []byline{{text: "By Visible Person", strong: true, source: "html:rel=author"}},
 	}
 	ld := ldInfo{authors: []ldAuthor{{name: "Ld Person"}, {name: "The Daily Planet", organization: true}}}
-	if got := pickAuthors(page, ld, "", []string{"The Daily Planet"}); !reflect.DeepEqual(got, []string{"Ld Person"}) {
+	got, ev := pickAuthors(page, ld, "", []string{"The Daily Planet"})
+	if !reflect.DeepEqual(got, []string{"Ld Person"}) {
 		t.Errorf("with JSON-LD: %q", got)
 	}
-	if got := pickAuthors(page, ldInfo{}, "", nil); !reflect.DeepEqual(got, []string{"Meta Person"}) {
+	// Every source is evidence; the site's own name is rejected.
+	wantEv := []Candidate{
+		{Source: "json-ld:author", Value: "Ld Person"},
+		{Source: "json-ld:author", Value: "The Daily Planet", Rejected: "no person's or agency's name in it"},
+		{Source: "meta:author", Value: "Meta Person"},
+		{Source: "html:rel=author", Value: "By Visible Person", Parsed: "Visible Person"},
+	}
+	if !reflect.DeepEqual(ev.Candidates, wantEv) || ev.Chosen != "Ld Person" || ev.Source != "json-ld:author" {
+		t.Errorf("evidence = %+v (chosen %q from %q), want %+v", ev.Candidates, ev.Chosen, ev.Source, wantEv)
+	}
+	if got, _ := pickAuthors(page, ldInfo{}, "", nil); !reflect.DeepEqual(got, []string{"Meta Person"}) {
 		t.Errorf("with meta: %q", got)
 	}
 	page.meta = map[string][]string{"author": {"https://example.com/people/x"}}
-	if got := pickAuthors(page, ldInfo{}, "", nil); !reflect.DeepEqual(got, []string{"Visible Person"}) {
+	if got, _ := pickAuthors(page, ldInfo{}, "", nil); !reflect.DeepEqual(got, []string{"Visible Person"}) {
 		t.Errorf("with byline: %q", got)
 	}
-	if got := pickAuthors(&pageScan{meta: map[string][]string{}}, ldInfo{}, "", nil); got == nil || len(got) != 0 {
+	if got, ev := pickAuthors(&pageScan{meta: map[string][]string{}}, ldInfo{}, "", nil); got == nil || len(got) != 0 || ev.Chosen != "" {
 		t.Errorf("with nothing: %#v, want an empty non-nil list", got)
 	}
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,7 +69,8 @@ func TestPickDates(t *testing.T) {
 		name            string
 		ld              ldInfo
 		meta            map[string][]string
-		times           []timeTag
+		dates           []dateTag
+		hints           Hints
 		pageURL         *url.URL
 		fetchedAt       time.Time
 		published, mod  string
@@ -80,8 +82,7 @@ func TestPickDates(t *testing.T) {
 		{name: "future json-ld rejected", ld: ldInfo{published: "2025-09-01T00:00:00Z"},
 			meta: map[string][]string{"article:published_time": {"2025-07-08T09:00:00Z"}}, pageURL: plainURL, fetchedAt: fetched,
 			published: "2025-07-08T09:00:00Z"},
-		{name: "clock skew allowed", ld: ldInfo{published: "2025-07-10T08:00:00Z"}, pageURL: plainURL, fetchedAt: fetched,
-			published: "2025-07-10T08:00:00Z"},
+		{name: "an hour after the fetch is rejected", ld: ldInfo{published: "2025-07-09T13:00:00Z"}, pageURL: plainURL, fetchedAt: fetched},
 		{name: "no fetch time, no bound", ld: ldInfo{published: "2030-01-01T00:00:00Z"}, pageURL: plainURL,
 			published: "2030-01-01T00:00:00Z"},
 		{name: "modified before published skipped", ld: ldInfo{published: "2025-07-08T10:00:00Z", modified: "2025-07-01T00:00:00Z"},
@@ -89,25 +90,50 @@ func TestPickDates(t *testing.T) {
 			published: "2025-07-08T10:00:00Z", mod: "2025-07-08T12:00:00Z"},
 		{name: "meta name=date", meta: map[string][]string{"date": {"2025-07-06"}}, pageURL: plainURL, fetchedAt: fetched,
 			published: "2025-07-06T00:00:00Z"},
-		{name: "time itemprop", times: []timeTag{{value: "2025-07-03T08:00:00Z"}, {value: "2025-07-04T08:00:00Z", itemprop: "datepublished"}}, pageURL: plainURL, fetchedAt: fetched,
+		{name: "microdata", dates: []dateTag{{value: "2025-07-03T08:00:00Z", inArticle: true}, {value: "2025-07-04T08:00:00Z", prop: "datepublished", scope: 1}}, pageURL: plainURL, fetchedAt: fetched,
 			published: "2025-07-04T08:00:00Z"},
-		{name: "time in article header", times: []timeTag{{value: "2025-07-01"}, {value: "2025-07-03T08:00:00Z", inArticle: true}}, pageURL: storyURL, fetchedAt: fetched,
+		{name: "microdata of a comment rejected", dates: []dateTag{{value: "2025-07-04T08:00:00Z", prop: "datepublished", foreign: "inside a comment item"}}, pageURL: plainURL, fetchedAt: fetched},
+		{name: "microdata of several stories rejected", dates: []dateTag{{value: "2025-07-04T08:00:00Z", prop: "datepublished", scope: 1}, {value: "2025-07-02T08:00:00Z", prop: "datepublished", scope: 2}}, pageURL: plainURL, fetchedAt: fetched},
+		{name: "time in article header", dates: []dateTag{{value: "2025-07-01"}, {value: "2025-07-03T08:00:00Z", inArticle: true}}, pageURL: storyURL, fetchedAt: fetched,
 			published: "2025-07-03T08:00:00Z", publishedGuessd: true},
+		{name: "time of a related story skipped", dates: []dateTag{{value: "2025-07-01", inArticle: true, foreign: "inside related stories"}, {value: "2025-07-03T08:00:00Z", inArticle: true}}, pageURL: plainURL, fetchedAt: fetched,
+			published: "2025-07-03T08:00:00Z", publishedGuessd: true},
+		{name: "feed date before a plain time", dates: []dateTag{{value: "2025-07-03T08:00:00Z", inArticle: true}}, hints: Hints{FeedDate: ptr(time.Date(2025, 7, 2, 6, 0, 0, 0, time.UTC))}, pageURL: storyURL, fetchedAt: fetched,
+			published: "2025-07-02T06:00:00Z"},
+		{name: "sitemap and http dates are modifications", hints: Hints{SitemapLastmod: ptr(time.Date(2025, 7, 9, 6, 0, 0, 0, time.UTC)), LastModified: "Wed, 09 Jul 2025 07:00:00 GMT"}, pageURL: storyURL, fetchedAt: fetched,
+			published: "2025-07-05T00:00:00Z", publishedGuessd: true, mod: "2025-07-09T06:00:00Z"},
+		{name: "http last-modified", hints: Hints{LastModified: "Wed, 09 Jul 2025 07:00:00 GMT"}, pageURL: plainURL, fetchedAt: fetched,
+			mod: "2025-07-09T07:00:00Z"},
+		{name: "http last-modified at the request is no edit", hints: Hints{LastModified: "Wed, 09 Jul 2025 11:59:30 GMT"}, pageURL: plainURL, fetchedAt: fetched},
 		{name: "url date last", meta: map[string][]string{"date": {"garbage"}}, pageURL: storyURL, fetchedAt: fetched,
 			published: "2025-07-05T00:00:00Z", publishedGuessd: true},
 		{name: "nothing", pageURL: plainURL, fetchedAt: fetched},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			page := &pageScan{meta: c.meta, times: c.times}
+			page := &pageScan{meta: c.meta, dates: c.dates}
 			if page.meta == nil {
 				page.meta = map[string][]string{}
 			}
-			got := pickDates(page, c.ld, c.pageURL, c.fetchedAt)
+			got := pickDates(page, c.ld, c.pageURL, Options{FetchedAt: c.fetchedAt, Hints: c.hints})
 			if show(got.published) != date(c.published) || show(got.modified) != date(c.mod) || got.publishedGuessed != c.publishedGuessd {
 				t.Errorf("got published %s (guessed %v), modified %s; want %s (guessed %v), %s",
 					show(got.published), got.publishedGuessed, show(got.modified), date(c.published), c.publishedGuessd, date(c.mod))
 			}
+			if got.evPublished.Chosen != strings.TrimSuffix(date(c.published), "nil") {
+				t.Errorf("evidence chose %q, want %q", got.evPublished.Chosen, c.published)
+			}
+			if ev := got.evPublished; ev.Chosen != "" {
+				found := false
+				for _, cand := range ev.Candidates {
+					found = found || (cand.Source == ev.Source && cand.Rejected == "" && (cand.Parsed == ev.Chosen || cand.Value == ev.Chosen))
+				}
+				if !found {
+					t.Errorf("no accepted candidate from %q holds the chosen %q: %+v", ev.Source, ev.Chosen, ev.Candidates)
+				}
+			}
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -21,7 +21,7 @@ import (
 // records can be told apart from re-extractions.
 const (
 	Name    = "archivist-extract"
-	Version = "0.1.0"
+	Version = "0.2.0"
 )
 
 // MaxBodyBytes is the largest page Extract accepts. The fetcher caps bodies
@@ -69,6 +69,11 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 	page := scanDocument(doc)
 	base := resolveBase(pageURL, page.base)
 	links := collectLinks(page.anchors, base)
+	ld := parseJSONLD(page.jsonLD)
+	partWords := -1
+	if ld.notFree {
+		partWords = declaredPartWords(doc, ld.wallSelectors)
+	}
 
 	var read readResult
 	if overReadabilityBudget(page) {
@@ -79,7 +84,7 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 	content := renderContent(read.content, base)
 	markInArticle(links, content.hrefs)
 
-	art := buildArticle(page, pageURL, base, read, content, links, opts)
+	art := buildArticle(page, ld, partWords, pageURL, base, read, content, links, opts)
 	return &Result{Article: art, Links: links}, nil
 }
 

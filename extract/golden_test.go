@@ -19,6 +19,14 @@ type goldenMeta struct {
 	URL         string    `json:"url"`
 	ContentType string    `json:"content_type"`
 	FetchedAt   time.Time `json:"fetched_at"`
+	Hints       struct {
+		FeedDate            *time.Time `json:"feed_date"`
+		FeedTitle           string     `json:"feed_title"`
+		NewsPublicationDate *time.Time `json:"news_publication_date"`
+		SitemapLastmod      *time.Time `json:"sitemap_lastmod"`
+		LastModified        string     `json:"last_modified"`
+		ContentLanguage     string     `json:"content_language"`
+	} `json:"hints"`
 }
 
 // TestGolden extracts every testdata/golden/<case>/input.html and compares
@@ -46,7 +54,7 @@ func TestGolden(t *testing.T) {
 			} else if !errors.Is(err, os.ErrNotExist) {
 				t.Fatal(err)
 			}
-			res, err := Extract(input, Options(meta))
+			res, err := Extract(input, Options{URL: meta.URL, ContentType: meta.ContentType, FetchedAt: meta.FetchedAt, Hints: Hints(meta.Hints)})
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}

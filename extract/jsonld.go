@@ -11,14 +11,20 @@ type ldInfo struct {
 	// ("NewsArticle"...), empty when there is none.
 	articleType string
 	// listing is set when the page declares itself a collection
-	// (CollectionPage, ItemList, SearchResultsPage).
-	listing bool
+	// (CollectionPage, ItemList, SearchResultsPage); video when it
+	// describes a VideoObject.
+	listing, video bool
 
 	headline, description, section, image, language, pageURL string
 	authors                                                  []ldAuthor
-	published, modified                                      string
+	published, created, modified                             string
 	publisher, websiteName                                   string
 	keywords                                                 []string
+	// notFree is set when the article or a part of it is declared
+	// isAccessibleForFree: false; wallSelectors are the cssSelector
+	// values of the parts so declared.
+	notFree       bool
+	wallSelectors []string
 }
 
 type ldAuthor struct {
@@ -65,6 +71,8 @@ func parseJSONLD(blocks []string) ldInfo {
 				info.articleType = t
 			case listingTypes[t]:
 				info.listing = true
+			case t == "videoobject":
+				info.video = true
 			case t == "website" && info.websiteName == "":
 				info.websiteName = ldString(n["name"])
 			}
@@ -93,9 +101,8 @@ func parseJSONLD(blocks []string) ldInfo {
 	info.language = ldLanguage(article["inLanguage"])
 	info.pageURL = ldString(article["url"])
 	info.published = ldString(article["datePublished"])
-	if info.published == "" {
-		info.published = ldString(article["dateCreated"])
-	}
+	info.created = ldString(article["dateCreated"])
+	info.notFree, info.wallSelectors = ldAccess(article, ids)
 	info.modified = ldString(article["dateModified"])
 	info.authors = ldAuthors(article["author"], ids)
 	if len(info.authors) == 0 {
@@ -343,4 +350,39 @@ func ldKeywords(v any) []string {
 		}
 	}
 	return out
+}
+
+// ldAccess reads Google's paywall markup: isAccessibleForFree on the
+// article, and on the parts listed in hasPart with the CSS selector of
+// the part behind the wall.
+func ldAccess(article map[string]any, ids map[string]map[string]any) (notFree bool, selectors []string) {
+	if ldFalse(article["isAccessibleForFree"]) {
+		notFree = true
+	}
+	parts, ok := article["hasPart"].([]any)
+	if !ok {
+		parts = []any{article["hasPart"]}
+	}
+	for _, p := range parts {
+		m := resolveLDRef(p, ids)
+		if m == nil || !ldFalse(m["isAccessibleForFree"]) {
+			continue
+		}
+		notFree = true
+		if sel := ldString(m["cssSelector"]); sel != "" && len(selectors) < 8 {
+			selectors = append(selectors, sel)
+		}
+	}
+	return notFree, selectors
+}
+
+// ldFalse reports whether v is false, "false" or "False".
+func ldFalse(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return !t
+	case string:
+		return strings.EqualFold(strings.TrimSpace(t), "false")
+	}
+	return false
 }

@@ -35,24 +35,34 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
-// pickSiteName returns the site's declared name. Values that are URLs
-// (some CMSes fill og:site_name with the home page address) are skipped,
-// and separators left over from a title template are trimmed.
-func pickSiteName(page *pageScan, ld ldInfo) string {
-	for _, v := range []string{
-		firstMeta(page, "og:site_name"),
-		ld.publisher,
-		ld.websiteName,
-		firstMeta(page, "application-name", "al:android:app_name", "al:ios:app_name"),
-	} {
-		v = strings.TrimFunc(firstNonEmpty(v), func(r rune) bool {
+// pickSiteName returns the site's declared name, by precedence: og:site_name,
+// the JSON-LD publisher's name, the JSON-LD WebSite's name, then the app
+// names of meta tags. Values that are URLs (some CMSes fill og:site_name
+// with the home page address) are rejected, and separators left over from
+// a title template are trimmed.
+func pickSiteName(page *pageScan, ld ldInfo) (string, *Evidence) {
+	ev := newEvidence()
+	cands := metaCandidates(page, "og:site_name")
+	cands = append(cands, stringCandidate{"json-ld:publisher.name", ld.publisher}, stringCandidate{"json-ld:WebSite.name", ld.websiteName})
+	cands = append(cands, metaCandidates(page, "application-name", "al:android:app_name", "al:ios:app_name")...)
+	chosen := ""
+	for _, c := range cands {
+		v := strings.TrimFunc(firstNonEmpty(c.value), func(r rune) bool {
 			return r == ' ' || strings.ContainsRune("|-–—:·•»/", r)
 		})
-		if v != "" && !looksLikeURL(v) {
-			return v
+		why := ""
+		if looksLikeURL(v) {
+			why = "a URL, not a name"
+		} else if v == "" {
+			why = "only separators"
+		}
+		i := ev.add(c.source, c.value, v, why)
+		if why == "" && chosen == "" {
+			chosen = v
+			ev.choose(i, v)
 		}
 	}
-	return ""
+	return chosen, ev
 }
 
 // siteNameVariants lists the names a page may use for its own site, for
@@ -78,16 +88,43 @@ func siteNameVariants(siteName string, ld ldInfo, pageURL *url.URL) []string {
 // titleSeparators split a title from the site name that CMSes append.
 var titleSeparators = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " / ", " : "}
 
-func pickTitle(page *pageScan, ld ldInfo, readabilityTitle string, siteNames []string) string {
-	title := firstNonEmpty(
-		firstMeta(page, "og:title"),
-		ld.headline,
-		readabilityTitle,
-		firstMeta(page, "twitter:title"),
-		page.title,
-		firstH1(page),
-	)
-	return stripSiteName(title, siteNames)
+// pickTitle returns the headline, by precedence: og:title, the JSON-LD
+// headline, readability's title, twitter:title, the <title>, the first
+// <h1>, the feed's title for the item. The site's name is stripped from
+// each; a candidate that is then only the site's name is rejected (a
+// template filling og:title with it), unless all are.
+func pickTitle(page *pageScan, ld ldInfo, readabilityTitle string, siteNames []string, hints Hints) (string, *Evidence) {
+	ev := newEvidence()
+	cands := metaCandidates(page, "og:title")
+	cands = append(cands, stringCandidate{"json-ld:headline", ld.headline}, stringCandidate{"readability", readabilityTitle})
+	cands = append(cands, metaCandidates(page, "twitter:title")...)
+	cands = append(cands, stringCandidate{"html:title", page.title}, stringCandidate{"html:h1", firstH1(page)}, stringCandidate{"feed:title", hints.FeedTitle})
+	chosen, fallback, fallbackIndex := "", "", -1
+	for _, c := range cands {
+		v := firstNonEmpty(c.value)
+		if v == "" {
+			continue
+		}
+		t := stripSiteName(v, siteNames)
+		why := ""
+		if matchesAny(t, siteNames) {
+			why = "the site's name, not a headline"
+		}
+		i := ev.add(c.source, c.value, t, why)
+		if fallbackIndex < 0 {
+			fallback, fallbackIndex = t, i
+		}
+		if why == "" && chosen == "" {
+			chosen = t
+			ev.choose(i, t)
+		}
+	}
+	if chosen == "" && fallbackIndex >= 0 {
+		chosen = fallback
+		ev.Candidates[fallbackIndex].Rejected = ""
+		ev.choose(fallbackIndex, fallback)
+	}
+	return chosen, ev
 }
 
 func firstH1(page *pageScan) string {
@@ -135,12 +172,32 @@ func pickDescription(page *pageScan, ld ldInfo) string {
 	)
 }
 
-func pickSection(page *pageScan, ld ldInfo) string {
-	return firstNonEmpty(
-		firstMeta(page, "article:section"),
-		ld.section,
-		firstMeta(page, "section", "article.section", "parsely-section", "sailthru.section"),
-	)
+// pickSection returns the section, by precedence: article:section, the
+// JSON-LD articleSection, then other section meta tags.
+func pickSection(page *pageScan, ld ldInfo) (string, *Evidence) {
+	cands := metaCandidates(page, "article:section")
+	cands = append(cands, stringCandidate{"json-ld:articleSection", ld.section})
+	cands = append(cands, metaCandidates(page, "section", "article.section", "parsely-section", "sailthru.section")...)
+	return firstCandidate(cands)
+}
+
+// firstCandidate records every candidate and chooses the first that is
+// not blank.
+func firstCandidate(cands []stringCandidate) (string, *Evidence) {
+	ev := newEvidence()
+	chosen := ""
+	for _, c := range cands {
+		v := firstNonEmpty(c.value)
+		if v == "" {
+			continue
+		}
+		i := ev.add(c.source, c.value, v, "")
+		if chosen == "" {
+			chosen = v
+			ev.choose(i, v)
+		}
+	}
+	return chosen, ev
 }
 
 // maxTags bounds the tag list: some pages stuff hundreds of SEO keywords
@@ -176,20 +233,33 @@ func pickTags(page *pageScan, ld ldInfo) []string {
 	return tags
 }
 
-func pickImage(page *pageScan, ld ldInfo, base *url.URL) string {
-	for _, v := range []string{
-		firstMeta(page, "og:image", "og:image:url", "og:image:secure_url"),
-		ld.image,
-		firstMeta(page, "twitter:image", "twitter:image:src", "thumbnailurl"),
-	} {
+// pickImage returns the lead image, by precedence: og:image (and its
+// :url and :secure_url forms), the JSON-LD image, twitter:image,
+// thumbnailUrl, <link rel=image_src>; each resolved against the page.
+func pickImage(page *pageScan, ld ldInfo, base *url.URL) (string, *Evidence) {
+	cands := metaCandidates(page, "og:image", "og:image:url", "og:image:secure_url")
+	cands = append(cands, stringCandidate{"json-ld:image", ld.image})
+	cands = append(cands, metaCandidates(page, "twitter:image", "twitter:image:src", "thumbnailurl")...)
+	cands = append(cands, stringCandidate{"link:image_src", page.imageSrc})
+	ev := newEvidence()
+	chosen := ""
+	for _, c := range cands {
+		v := strings.TrimSpace(c.value)
 		if v == "" {
 			continue
 		}
-		if u, ok := resolveURL(base, v); ok {
-			return u
+		u, ok := resolveURL(base, v)
+		why := ""
+		if !ok {
+			why = "not an http(s) URL"
+		}
+		i := ev.add(c.source, v, u, why)
+		if ok && chosen == "" {
+			chosen = u
+			ev.choose(i, u)
 		}
 	}
-	return ""
+	return chosen, ev
 }
 
 // pickCanonical returns the page's canonical URL, dropping values that
@@ -225,23 +295,6 @@ func plausibleCanonical(c, pageURL *url.URL) bool {
 	// The canonical is an ancestor of this page: fine for an AMP or print
 	// variant of a story ("/story-slug/amp"), wrong when it is a section.
 	return looksLikeArticleURL(c)
-}
-
-// pickLanguage returns the declared language's primary subtag, or "" when
-// the page declares none that is valid.
-func pickLanguage(page *pageScan, ld ldInfo) string {
-	for _, v := range []string{
-		page.htmlLang,
-		firstMeta(page, "content-language"),
-		firstMeta(page, "language", "dc.language", "dcterms.language"),
-		firstMeta(page, "og:locale"),
-		ld.language,
-	} {
-		if tag := primaryLanguage(v); tag != "" {
-			return tag
-		}
-	}
-	return ""
 }
 
 // primaryLanguage turns "en-US", "en_GB" or "EN" into "en"; it returns ""

@@ -3,6 +3,7 @@ package extract
 import (
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -95,15 +96,41 @@ func TestPickLanguageOrder(t *testing.T) {
 		"content-language": {"de-DE"},
 		"og:locale":        {"fr_FR"},
 	}}
-	if got := pickLanguage(p, ldInfo{language: "es"}); got != "de" {
+	lang := func(p *pageScan, ld ldInfo, h Hints, text string) (string, *Evidence) {
+		return pickLanguage(p, ld, h, &Article{Text: text, WordCount: countWords(text)})
+	}
+	if got, _ := lang(p, ldInfo{language: "es"}, Hints{}, ""); got != "de" {
 		t.Errorf("got %q, want de from content-language", got)
 	}
 	p.htmlLang = "nl"
-	if got := pickLanguage(p, ldInfo{}); got != "nl" {
+	if got, _ := lang(p, ldInfo{}, Hints{}, ""); got != "nl" {
 		t.Errorf("got %q, want nl from <html lang>", got)
 	}
-	if got := pickLanguage(&pageScan{meta: map[string][]string{"og:locale": {"it_IT"}}}, ldInfo{}); got != "it" {
+	if got, _ := lang(&pageScan{meta: map[string][]string{"og:locale": {"it_IT"}}}, ldInfo{}, Hints{}, ""); got != "it" {
 		t.Errorf("got %q, want it from og:locale", got)
+	}
+	if got, ev := lang(&pageScan{meta: map[string][]string{}}, ldInfo{}, Hints{ContentLanguage: "pt-BR"}, ""); got != "pt" || ev.Source != "http:Content-Language" {
+		t.Errorf("got %q from %q, want pt from the HTTP header", got, ev.Source)
+	}
+}
+
+// A template's fixed lang="en" on a German page loses to the text, but
+// only when the text plainly is German; English text full of names and
+// numbers keeps its declaration.
+func TestPickLanguageContradicted(t *testing.T) {
+	german := strings.Repeat("Die Bundesregierung hat am Dienstag neue Maßnahmen angekündigt, um die Landwirte zu unterstützen, die von der Dürre im Süden des Landes betroffen sind. ", 4)
+	page := &pageScan{htmlLang: "en", meta: map[string][]string{}}
+	got, ev := pickLanguage(page, ldInfo{}, Hints{}, &Article{Text: german, WordCount: countWords(german)})
+	if got != "de" || ev.Source != "text" {
+		t.Fatalf("got %q from %q, want de from the text", got, ev.Source)
+	}
+	if c := ev.Candidates[0]; c.Source != "html:lang" || !strings.Contains(c.Rejected, "not in this language") {
+		t.Errorf("the declaration should be rejected with the reason: %+v", c)
+	}
+	scores := strings.Repeat("Palm Bay 70, Rockledge 44. Tolivert 25 points. Davis 17 points. Burgher 10 points. Moore 3 points and 4 steals. ", 5)
+	got, ev = pickLanguage(page, ldInfo{}, Hints{}, &Article{Text: scores, WordCount: countWords(scores)})
+	if got != "en" || ev.Source != "html:lang" {
+		t.Errorf("box scores: got %q from %q, want the declared en", got, ev.Source)
 	}
 }
 
@@ -137,7 +164,11 @@ func TestPickTags(t *testing.T) {
 
 func TestPickSiteName(t *testing.T) {
 	p := &pageScan{meta: map[string][]string{"og:site_name": {"https://www.example.com"}}}
-	if got := pickSiteName(p, ldInfo{publisher: "Example News |"}); got != "Example News" {
+	got, ev := pickSiteName(p, ldInfo{publisher: "Example News |"})
+	if got != "Example News" {
 		t.Errorf("got %q, want the publisher with the separator trimmed", got)
+	}
+	if len(ev.Candidates) != 2 || ev.Candidates[0].Rejected != "a URL, not a name" || ev.Source != "json-ld:publisher.name" {
+		t.Errorf("evidence: %+v", ev)
 	}
 }

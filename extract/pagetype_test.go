@@ -22,11 +22,36 @@ func TestClassifyPage(t *testing.T) {
 		{"declared collection", pageSignals{listingMarkup: true, pageStoryLinks: 20, words: 200}, PageListing},
 		{"portal with no body", pageSignals{words: 20, pageLinkShare: 0.8, pageStoryLinks: 40}, PageListing},
 		{"paywalled article with many links", pageSignals{articleMarkup: true, words: 30, pageLinkShare: 0.8, pageStoryLinks: 40}, PageArticle},
+		{"video page", pageSignals{videoMarkup: true, words: 80}, PageOther},
+		{"video with a full story", pageSignals{videoMarkup: true, articleMarkup: true, words: 600}, PageArticle},
 	}
 	for _, c := range cases {
-		if got := classifyPage(c.s); got != c.want {
+		if got := classifyPage(c.s, DefaultPageTypeRules()); got != c.want {
 			t.Errorf("%s: classifyPage(%+v) = %q, want %q", c.name, c.s, got, c.want)
 		}
+	}
+}
+
+// The thresholds are the caller's to change.
+func TestClassifyPageRules(t *testing.T) {
+	brief := pageSignals{words: 40}
+	if got := classifyPage(brief, DefaultPageTypeRules()); got != PageOther {
+		t.Fatalf("default: %q", got)
+	}
+	r := DefaultPageTypeRules()
+	r.MinArticleWords = 30
+	if got := classifyPage(brief, r); got != PageArticle {
+		t.Errorf("MinArticleWords 30: %q, want article", got)
+	}
+	video := pageSignals{videoMarkup: true, words: 80}
+	r.VideoMaxWords = 0
+	if got := classifyPage(video, r); got != PageArticle {
+		t.Errorf("video rule off: %q, want article", got)
+	}
+	teasers := pageSignals{teaserHeadlines: 3, words: 400}
+	r.ListingTeasers = 4
+	if got := classifyPage(teasers, r); got != PageArticle {
+		t.Errorf("ListingTeasers 4: %q, want article", got)
 	}
 }
 

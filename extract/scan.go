@@ -21,9 +21,19 @@ type pageScan struct {
 	meta    map[string][]string
 	jsonLD  []string
 	anchors []anchor
-	times   []timeTag
+	// dates are the dates in the body: microdata date properties and
+	// <time> elements, with where they sit.
+	dates   []dateTag
 	bylines []byline
 	h1      []string
+	// imageSrc is the first <link rel=image_src href>.
+	imageSrc string
+	// walls are elements whose class or id names a paywall or
+	// registration wall, with the start of their text.
+	walls []string
+	// articleScopes counts the top-level microdata items of an article
+	// type: dates from several of them belong to a list of stories.
+	articleScopes int
 	// textRunes counts visible non-space characters in the body and
 	// linkRunes those of them inside links: a page made mostly of link
 	// text is a listing or a portal, not an article.
@@ -39,22 +49,32 @@ type anchor struct {
 	href, text, rel string
 }
 
-type timeTag struct {
-	value    string
-	itemprop string
+// dateTag is a date found in the body.
+type dateTag struct {
+	value string
+	// prop is the lowercased microdata property ("datepublished"...),
+	// "" for a <time> without one.
+	prop    string
+	pubdate bool // a <time pubdate>
 	// inArticle is set when the element sits inside <article>, <header>
-	// or <main>, where a <time> is the story's date rather than a date in
-	// a sidebar or comment.
+	// or <main>, where a plain <time> is the story's date rather than a
+	// date in a sidebar.
 	inArticle bool
-	pubdate   bool
+	// scope is the ordinal (from 1) of the top-level article item the
+	// date belongs to, 0 outside any.
+	scope int
+	// foreign says why the date belongs to another part of the page (a
+	// comment, a related story, a sidebar); "" when it does not.
+	foreign string
 }
 
 // byline is a candidate author name from the page body. Strong ones come
 // from markup that says "this is the author" (itemprop, rel); weak ones
-// from class names.
+// from class names. source names the markup, for the evidence.
 type byline struct {
 	text   string
 	strong bool
+	source string
 }
 
 // maxBylineRunes bounds how much text a byline element may hold: longer
@@ -74,6 +94,18 @@ type scanner struct {
 	inArticle     int
 	currentAnchor int // index into page.anchors of the open <a>, or -1
 	anchorText    strings.Builder
+	// ctx is what the open elements say about the current position; it
+	// is restored when an element closes.
+	ctx scanContext
+}
+
+// scanContext is the part of the scanner's state that nesting sets.
+type scanContext struct {
+	// foreign says why this part of the page is not the story (see
+	// foreignSection), "" inside the story or page chrome.
+	foreign string
+	// scope is the ordinal of the open top-level article item, 0 outside.
+	scope int
 }
 
 func (s *scanner) walk(n *html.Node) {
@@ -84,9 +116,11 @@ func (s *scanner) walk(n *html.Node) {
 	case html.ElementNode:
 		s.page.elements++
 		s.depth++
+		saved := s.ctx
 		if s.element(n) {
 			s.walkChildren(n)
 		}
+		s.ctx = saved
 		s.depth--
 	case html.DocumentNode:
 		s.walkChildren(n)
@@ -125,14 +159,23 @@ func (s *scanner) element(n *html.Node) bool {
 		// Teaser", not "HeadlineTeaser".
 		s.anchorText.WriteByte(' ')
 	}
-	if prop := attr(n, "itemprop"); prop != "" {
-		s.itemprop(n, prop)
-	}
 	if n.Data != "body" && n.Data != "html" && n.Data != "article" && n.Data != "main" {
+		if s.ctx.foreign == "" {
+			s.ctx.foreign = foreignSection(n)
+		}
+		if s.inBody && len(s.page.walls) < maxWalls {
+			s.wall(n)
+		}
 		s.classByline(n)
 		if boilerplateReason(n) != "" {
 			markBoilerplate(n)
 		}
+	}
+	if _, ok := attrOK(n, "itemscope"); ok {
+		s.itemscope(n)
+	}
+	if prop := attr(n, "itemprop"); prop != "" {
+		s.itemprop(n, prop)
 	}
 	switch n.Data {
 	case "html":
@@ -157,8 +200,12 @@ func (s *scanner) element(n *html.Node) bool {
 		s.metaTag(n)
 		return false
 	case "link":
-		if p.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
+		rel := attr(n, "rel")
+		if p.canonical == "" && hasToken(rel, "canonical") {
 			p.canonical = strings.TrimSpace(attr(n, "href"))
+		}
+		if p.imageSrc == "" && hasToken(rel, "image_src") {
+			p.imageSrc = strings.TrimSpace(attr(n, "href"))
 		}
 		return false
 	case "script":
@@ -222,8 +269,8 @@ func (s *scanner) link(n *html.Node) bool {
 		text = firstImageAlt(n)
 	}
 	s.page.anchors[idx].text = text
-	if hasToken(attr(n, "rel"), "author") && text != "" {
-		s.page.bylines = append(s.page.bylines, byline{text: text, strong: true})
+	if hasToken(attr(n, "rel"), "author") && text != "" && s.ctx.foreign == "" {
+		s.page.bylines = append(s.page.bylines, byline{text: text, strong: true, source: "html:rel=author"})
 	}
 	return false
 }
@@ -241,11 +288,65 @@ func (s *scanner) metaTag(n *html.Node) {
 		if k := strings.ToLower(strings.TrimSpace(attr(n, key))); k != "" {
 			// RDFa pages put several properties in one attribute.
 			for _, f := range strings.Fields(k) {
+				if key == "itemprop" && s.inBody && datePropSource[f] != "" {
+					// Microdata dates in the body say which item they
+					// belong to: a comment's date is not the page's.
+					s.addDate(dateTag{value: content, prop: f})
+					continue
+				}
 				s.page.meta[f] = append(s.page.meta[f], content)
 			}
 		}
 	}
 }
+
+// datePropSource names the evidence source of each microdata date
+// property.
+var datePropSource = map[string]string{
+	"datepublished": "microdata:datePublished",
+	"datecreated":   "microdata:dateCreated",
+	"datemodified":  "microdata:dateModified",
+	"dateupdated":   "microdata:dateUpdated",
+}
+
+// maxDates bounds the dates kept from one page: a listing of thousands
+// of teasers needs only its first few to be judged.
+const maxDates = 64
+
+// addDate records a date found at the current position.
+func (s *scanner) addDate(d dateTag) {
+	if len(s.page.dates) >= maxDates {
+		return
+	}
+	d.inArticle = s.inArticle > 0
+	d.scope = s.ctx.scope
+	d.foreign = s.ctx.foreign
+	s.page.dates = append(s.page.dates, d)
+}
+
+// itemscope tracks microdata items: a Comment's dates are not the page's,
+// nor are those of an article item nested in another (a teaser inside
+// the story).
+func (s *scanner) itemscope(n *html.Node) {
+	typ := strings.ToLower(attr(n, "itemtype"))
+	if i := strings.LastIndexAny(typ, "/#:"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	typ = strings.TrimSpace(typ)
+	switch {
+	case foreignItemTypes[typ] && s.ctx.foreign == "":
+		s.ctx.foreign = "inside a " + typ + " item"
+	case articleTypes[typ] && s.ctx.scope > 0 && s.ctx.foreign == "":
+		s.ctx.foreign = "inside an article item nested in the story (a teaser)"
+	case articleTypes[typ] && s.ctx.scope == 0:
+		s.page.articleScopes++
+		s.ctx.scope = s.page.articleScopes
+	}
+}
+
+// foreignItemTypes are microdata types whose dates and authors are not the
+// page's.
+var foreignItemTypes = setOf("comment", "usercomments", "answer", "question", "discussionforumposting")
 
 func (s *scanner) timeTag(n *html.Node) {
 	value := strings.TrimSpace(attr(n, "datetime"))
@@ -255,13 +356,20 @@ func (s *scanner) timeTag(n *html.Node) {
 	if value == "" {
 		return
 	}
+	if hasDateProp(attr(n, "itemprop")) {
+		return // recorded by itemprop
+	}
 	_, pubdate := attrOK(n, "pubdate")
-	s.page.times = append(s.page.times, timeTag{
-		value:     value,
-		itemprop:  strings.ToLower(attr(n, "itemprop")),
-		inArticle: s.inArticle > 0,
-		pubdate:   pubdate,
-	})
+	s.addDate(dateTag{value: value, pubdate: pubdate})
+}
+
+func hasDateProp(props string) bool {
+	for _, p := range strings.Fields(strings.ToLower(props)) {
+		if datePropSource[p] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // itemprop records microdata that is not on a <meta>: dates on visible
@@ -281,7 +389,7 @@ func (s *scanner) itemprop(n *html.Node, prop string) {
 				v = collapseSpace(textOf(n, 100))
 			}
 			if v = strings.TrimSpace(v); v != "" {
-				s.page.meta[p] = append(s.page.meta[p], v)
+				s.addDate(dateTag{value: v, prop: p})
 			}
 		case "author", "creator":
 			name := ""
@@ -296,8 +404,8 @@ func (s *scanner) itemprop(n *html.Node, prop string) {
 					name = textOf(n, maxBylineRunes+1)
 				}
 			}
-			if name = collapseSpace(name); name != "" && utf8.RuneCountInString(name) <= maxBylineRunes {
-				s.page.bylines = append(s.page.bylines, byline{text: name, strong: true})
+			if name = collapseSpace(name); name != "" && utf8.RuneCountInString(name) <= maxBylineRunes && s.ctx.foreign == "" {
+				s.page.bylines = append(s.page.bylines, byline{text: name, strong: true, source: "microdata:" + p})
 			}
 		}
 	}
@@ -306,7 +414,7 @@ func (s *scanner) itemprop(n *html.Node, prop string) {
 // classByline takes the text of small elements whose class or id says
 // "byline" or "author".
 func (s *scanner) classByline(n *html.Node) {
-	if len(s.page.bylines) >= 20 {
+	if len(s.page.bylines) >= 20 || s.ctx.foreign != "" {
 		return
 	}
 	if !bylineMarker(attr(n, "class")) && !bylineMarker(attr(n, "id")) {
@@ -316,7 +424,7 @@ func (s *scanner) classByline(n *html.Node) {
 	if text == "" || utf8.RuneCountInString(text) > maxBylineRunes {
 		return
 	}
-	s.page.bylines = append(s.page.bylines, byline{text: text})
+	s.page.bylines = append(s.page.bylines, byline{text: text, source: "html:class~author"})
 }
 
 func bylineMarker(s string) bool {

@@ -29,6 +29,7 @@ import (
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/store"
+	"github.com/archivist-project/archivist/archive/versions"
 	"github.com/archivist-project/archivist/archive/warc"
 	"github.com/archivist-project/archivist/extract"
 )
@@ -55,6 +56,13 @@ type Result struct {
 	CanonicalURL string
 	Links        []extract.Link
 	Reason       string // why it was not archived
+	// PreviousCaptureID is the page's capture before this one ("" for the
+	// first); RevisitOf is set when the payload was identical and only a
+	// revisit record was stored; Changed names what changed in the
+	// content of a new full capture (headline, byline, dates, body).
+	PreviousCaptureID string
+	RevisitOf         string
+	Changed           []string
 }
 
 // Recorder archives fetches. It is safe for concurrent use.
@@ -116,68 +124,116 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 			return res, nil
 		}
 	}
-	id, err := r.write(ctx, ex, &art, ext.Links)
+	w, err := r.write(ctx, ex, &art, ext.Links)
 	if err != nil {
 		return res, err
 	}
-	res.CaptureID, res.Archived = id, true
+	res.CaptureID, res.Archived = w.id, true
+	res.PreviousCaptureID, res.RevisitOf, res.Changed = w.previous, w.revisitOf, w.changed
 	return res, nil
 }
 
-func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article, links []extract.Link) (string, error) {
+// write stores one capture: a revisit when the page's latest capture has
+// the same payload, a full capture linked to it otherwise.
+func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article, links []extract.Link) (written, error) {
 	final := ex.Final()
+	prev, err := r.previous(ctx, art.CanonicalURL, final.URL)
+	if err != nil {
+		return written{}, err
+	}
 	id := archive.NewCaptureID(ex.FetchStart)
 	prefix, err := archive.CapturePrefix(id)
 	if err != nil {
-		return "", err
-	}
-	wr, _ := r.writers.Get().(*warc.Writer)
-	if wr == nil {
-		if wr, err = warc.NewWriter(0); err != nil {
-			return "", err
-		}
+		return written{}, err
 	}
 	outlinks := make([]string, len(links))
 	for i, l := range links {
 		outlinks[i] = l.URL
 	}
-	var warcBuf bytes.Buffer
-	wres, err := wr.WriteCapture(&warcBuf, ex, warc.Info{
+	info := warc.Info{
 		Software: r.software, CaptureID: id, RunID: ex.RunID, UserAgent: ex.UserAgent,
 		Robots: ex.Robots.Policy, Operator: r.cfg.Operator,
-	}, warc.Metadata{Outlinks: outlinks})
-	r.writers.Put(wr)
+	}
+	revisit := prev != nil && prev.target != nil && prev.entry.PayloadSHA256 == payloadSHA256(final.Body) && prev.entry.Status == final.Status
+	var warcBuf bytes.Buffer
+	var wres warc.Result
+	err = r.withWriter(func(wr *warc.Writer) error {
+		var err error
+		if revisit {
+			wres, err = wr.WriteRevisit(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks}, warc.RefersTo{
+				TargetURI: prev.target.URL, Date: prev.target.Date, RecordID: prev.target.RecordID,
+			})
+		} else {
+			wres, err = wr.WriteCapture(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks})
+		}
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("capture %s: %w", final.URL, err)
+		return written{}, fmt.Errorf("capture %s: %w", final.URL, err)
 	}
 	warcRef, err := r.put(ctx, prefix+archive.WARCName, warcBuf.Bytes())
 	if err != nil {
-		return "", err
-	}
-	artJSON, err := json.MarshalIndent(art, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode article of %s: %w", final.URL, err)
-	}
-	artRef, err := r.put(ctx, prefix+archive.ArticleName, artJSON)
-	if err != nil {
-		return "", err
+		return written{}, err
 	}
 	prov := NewProvenance(id, ex, wres.PayloadSHA256, r.software, art.Extractor)
+	prov.Response = &archive.WARCRecordRef{RecordID: wres.ResponseRecordID, TargetURI: final.URL, Date: final.Start.UTC()}
+	out := written{id: id}
+	var artRef archive.ObjectRef
+	if revisit {
+		// The content is the referred capture's: its Article is reused,
+		// not stored again.
+		art = prev.article
+		artRef = prev.entry.Article
+		prov.Extractor = archive.Component{Name: art.Extractor.Name, Version: art.Extractor.Version}
+		prov.PreviousCaptureID = prev.entry.CaptureID
+		prov.Revisit = prev.target
+		out.revisitOf = prev.target.CaptureID
+	} else {
+		artJSON, err := json.MarshalIndent(art, "", "  ")
+		if err != nil {
+			return written{}, fmt.Errorf("encode article of %s: %w", final.URL, err)
+		}
+		if artRef, err = r.put(ctx, prefix+archive.ArticleName, artJSON); err != nil {
+			return written{}, err
+		}
+		if prev != nil {
+			prov.PreviousCaptureID = prev.entry.CaptureID
+			if prev.article != nil {
+				changed := versions.Changes(prev.article, art)
+				contentChanged := len(changed) > 0
+				prov.ContentChanged, prov.Changed = &contentChanged, changed
+			}
+		}
+	}
+	out.previous, out.changed = prov.PreviousCaptureID, prov.Changed
 	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
 	provJSON, err := json.MarshalIndent(prov, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("encode provenance of %s: %w", final.URL, err)
+		return written{}, fmt.Errorf("encode provenance of %s: %w", final.URL, err)
 	}
 	provRef, err := r.put(ctx, prefix+archive.ProvenanceName, provJSON)
 	if err != nil {
-		return "", err
+		return written{}, err
 	}
 	entry := NewEntry(prov, art, provRef)
 	if err := r.catalog.Put(ctx, entry); err != nil {
-		return "", fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
+		return written{}, fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
 	}
-	r.log.Debug("archived", "capture_id", id, "url", final.URL, "bytes", len(warcBuf.Bytes()))
-	return id, nil
+	r.log.Debug("archived", "capture_id", id, "url", final.URL, "kind", entry.Kind, "previous", prov.PreviousCaptureID, "bytes", warcBuf.Len())
+	return out, nil
+}
+
+// withWriter lends fn a WARC writer from the pool.
+func (r *Recorder) withWriter(fn func(*warc.Writer) error) error {
+	wr, _ := r.writers.Get().(*warc.Writer)
+	if wr == nil {
+		var err error
+		if wr, err = warc.NewWriter(0); err != nil {
+			return err
+		}
+	}
+	defer r.writers.Put(wr)
+	return fn(wr)
 }
 
 // put stores data at key and returns its reference.

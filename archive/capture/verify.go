@@ -15,7 +15,7 @@ import (
 type Problem struct {
 	CaptureID string
 	Key       string
-	Kind      string // "missing", "size", "sha256", "warc", "orphan", "unreadable"
+	Kind      string // "missing", "size", "sha256", "warc", "orphan", "unreadable", "revisit"
 	Detail    string
 }
 
@@ -51,7 +51,13 @@ func Verify(ctx context.Context, st store.Store, cat catalog.Catalog, maxWARCBod
 				continue
 			}
 			if ref.Key == e.WARC.Key {
-				verifyWARC(ctx, st, e.CaptureID, ref, maxWARCBody, problem)
+				c := verifyWARC(ctx, st, e.CaptureID, ref, maxWARCBody, problem)
+				if c != nil && (c.Revisit != nil) != (e.Kind == "revisit") {
+					problem(Problem{e.CaptureID, ref.Key, "revisit", fmt.Sprintf("the catalog says kind %q but the WARC %s a revisit record", e.Kind, map[bool]string{true: "holds", false: "holds no"}[c.Revisit != nil])})
+				}
+				if c != nil && c.Revisit != nil && c.Revisit.PayloadSHA256 != e.PayloadSHA256 {
+					problem(Problem{e.CaptureID, ref.Key, "revisit", fmt.Sprintf("revisit payload digest %s, catalog says %s", c.Revisit.PayloadSHA256, e.PayloadSHA256)})
+				}
 				continue
 			}
 			got, err := HashObject(ctx, st, ref.Key)
@@ -60,6 +66,9 @@ func Verify(ctx context.Context, st store.Store, cat catalog.Catalog, maxWARCBod
 				continue
 			}
 			checkRef(e.CaptureID, ref, got, problem)
+		}
+		if e.Kind == "revisit" {
+			verifyRevisitTarget(ctx, st, cat, e, problem)
 		}
 		return nil
 	})
@@ -82,22 +91,52 @@ func Verify(ctx context.Context, st store.Store, cat catalog.Catalog, maxWARCBod
 	return stats, nil
 }
 
-func verifyWARC(ctx context.Context, st store.Store, id string, ref archive.ObjectRef, maxBody int64, problem func(Problem)) {
+// verifyWARC checks a capture's WARC object and returns it parsed (nil
+// when it could not be read).
+func verifyWARC(ctx context.Context, st store.Store, id string, ref archive.ObjectRef, maxBody int64, problem func(Problem)) *warc.Capture {
 	data, got, err := ReadObject(ctx, st, ref.Key, maxBody*2+(16<<20))
 	if err != nil {
 		problem(Problem{id, ref.Key, "missing", err.Error()})
-		return
+		return nil
 	}
 	if !checkRef(id, ref, got, problem) {
-		return
+		return nil
 	}
 	c, err := warc.ReadCapture(bytes.NewReader(data), maxBody)
 	if err != nil {
 		problem(Problem{id, ref.Key, "warc", err.Error()})
-		return
+		return nil
 	}
 	for _, p := range c.Problems {
 		problem(Problem{id, ref.Key, "warc", p})
+	}
+	return c
+}
+
+// verifyRevisitTarget checks that the capture a revisit refers to is in
+// the catalog, is a full capture and has the same payload digest: a
+// revisit without its payload's capture has lost the payload.
+func verifyRevisitTarget(ctx context.Context, st store.Store, cat catalog.Catalog, e catalog.Entry, problem func(Problem)) {
+	s, err := Load(ctx, st, e.CaptureID)
+	if err != nil {
+		problem(Problem{e.CaptureID, e.Provenance.Key, "unreadable", err.Error()})
+		return
+	}
+	rv := s.Provenance.Revisit
+	if rv == nil {
+		problem(Problem{e.CaptureID, e.Provenance.Key, "revisit", "a revisit whose provenance names no capture it refers to"})
+		return
+	}
+	target, err := cat.Get(ctx, rv.CaptureID)
+	if err != nil {
+		problem(Problem{e.CaptureID, e.Provenance.Key, "revisit", fmt.Sprintf("the capture it refers to, %s, is not in the catalog: %v", rv.CaptureID, err)})
+		return
+	}
+	if target.Kind == "revisit" {
+		problem(Problem{e.CaptureID, e.Provenance.Key, "revisit", fmt.Sprintf("it refers to %s, which is itself a revisit", rv.CaptureID)})
+	}
+	if target.PayloadSHA256 != e.PayloadSHA256 {
+		problem(Problem{e.CaptureID, e.Provenance.Key, "revisit", fmt.Sprintf("payload sha256 %s, the capture it refers to (%s) has %s", e.PayloadSHA256, rv.CaptureID, target.PayloadSHA256)})
 	}
 }
 

@@ -121,3 +121,29 @@ type Catalog interface {
 	// Close releases the catalog.
 	Close() error
 }
+
+// Selection is the query behind a dataset: the list filters, an optional
+// full-text query, and optionally only the latest capture of each page.
+type Selection struct {
+	// Filter selects as in List; its Limit applies last, after Text and
+	// LatestOnly.
+	Filter Filter
+	// Text is a full-text query in Query's syntax; "" selects without
+	// one. A query with nothing searchable in it selects nothing, as in
+	// Search.
+	Text string
+	// LatestOnly keeps, among the captures Filter and Text select, only
+	// the latest of each page: a page is its CanonicalKey, or its URLKey
+	// when it has none. The latest is the greatest (FetchedAt, CaptureID).
+	LatestOnly bool
+}
+
+// Selector streams a Selection. It is separate from Catalog so that
+// adding it broke no implementation; every backend must provide it (the
+// shared suite in catalogtest requires it).
+type Selector interface {
+	// Select calls fn for each entry of s, oldest first (by FetchedAt,
+	// then CaptureID), streaming like List. An error from fn stops the
+	// selection and is returned as is.
+	Select(ctx context.Context, s Selection, fn func(Entry) error) error
+}

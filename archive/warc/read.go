@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"github.com/nlnwa/gowarc/v3"
@@ -22,8 +23,15 @@ type Capture struct {
 	// per response, in file order. Discovery fields come from the metadata
 	// record; robots and run id from warcinfo and metadata.
 	Exchange archive.Exchange
+	// ResponseRecordID is the WARC-Record-ID of the final response (or
+	// revisit) record.
+	ResponseRecordID string
 	// Metadata holds the metadata record's fields (outlink, via, ...).
 	Metadata map[string][]string
+	// Revisit is set when the final response is a revisit record: its
+	// hop then has the status and headers but no body, and the payload is
+	// the one of the record Revisit refers to.
+	Revisit *Revisit
 	// Problems lists digest mismatches and other validation findings.
 	// A clean file has none.
 	Problems []string
@@ -151,6 +159,20 @@ func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.He
 		}
 		hop.Body = body
 		c.Exchange.Hops = append(c.Exchange.Hops, hop)
+		c.ResponseRecordID = "<" + rec.RecordId() + ">"
+		c.Revisit = nil
+	case gowarc.Revisit:
+		hop, rv, err := readRevisit(rec, maxBody)
+		if err != nil {
+			return err
+		}
+		if *pendingReq != nil {
+			hop.RequestHeader = **pendingReq
+			*pendingReq = nil
+		}
+		c.Exchange.Hops = append(c.Exchange.Hops, hop)
+		c.ResponseRecordID = "<" + rec.RecordId() + ">"
+		c.Revisit = rv
 	default:
 		if _, err := readBlock(rec.Block(), maxBody); err != nil {
 			return err
@@ -172,6 +194,21 @@ func readBlock(b gowarc.Block, maxBody int64) ([]byte, error) {
 		return nil, fmt.Errorf("read warc block: larger than %d bytes", maxBody)
 	}
 	return raw, nil
+}
+
+// parseHTTPHead splits an HTTP response head (status line, header fields,
+// blank line) into the status line and the header.
+func parseHTTPHead(raw []byte) (string, http.Header, error) {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	status, err := tp.ReadLine()
+	if err != nil {
+		return "", nil, fmt.Errorf("read HTTP status line: %w", err)
+	}
+	hdr, err := tp.ReadMIMEHeader()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return status, http.Header(hdr), fmt.Errorf("read HTTP header: %w", err)
+	}
+	return strings.TrimSpace(status), http.Header(hdr), nil
 }
 
 func parseFields(raw []byte, into map[string][]string) {

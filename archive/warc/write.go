@@ -88,6 +88,12 @@ func NewWriter(level int) (*Writer, error) {
 
 // WriteCapture writes the WARC file of one capture to w.
 func (wr *Writer) WriteCapture(w io.Writer, ex *archive.Exchange, info Info, meta Metadata) (Result, error) {
+	return wr.write(w, ex, info, meta, nil)
+}
+
+// write writes a capture's records; with ref, the final response becomes a
+// revisit record referring to ref.
+func (wr *Writer) write(w io.Writer, ex *archive.Exchange, info Info, meta Metadata, ref *RefersTo) (Result, error) {
 	var res Result
 	final := ex.Final()
 	if final == nil {
@@ -104,7 +110,12 @@ func (wr *Writer) WriteCapture(w io.Writer, ex *archive.Exchange, info Info, met
 		if err != nil {
 			return res, err
 		}
-		respID, payload, err := wr.writeResponse(w, hop, infoID, reqID)
+		var respID, payload string
+		if ref != nil && i == len(ex.Hops)-1 {
+			respID, payload, err = wr.writeRevisit(w, hop, infoID, reqID, ref)
+		} else {
+			respID, payload, err = wr.writeResponse(w, hop, infoID, reqID)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -170,18 +181,8 @@ func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (st
 
 func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID string) (string, string, error) {
 	var head bytes.Buffer
-	proto := hop.Proto
-	if proto == "" {
-		proto = "HTTP/1.1"
-	}
-	status := hop.StatusText
-	if status == "" {
-		status = strconv.Itoa(hop.Status) + " " + http.StatusText(hop.Status)
-	}
-	fmt.Fprintf(&head, "%s %s\r\n", proto, status)
-	writeHeader(&head, hop.ResponseHeader)
-	sum := sha256.Sum256(hop.Body)
-	payload := hex.EncodeToString(sum[:])
+	writeStatusAndHeader(&head, hop)
+	payload := payloadDigest(hop.Body)
 
 	rb := gowarc.NewRecordBuilder(gowarc.Response, wr.opts...)
 	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
@@ -247,6 +248,14 @@ func (wr *Writer) emit(w io.Writer, rb gowarc.WarcRecordBuilder, block []byte) (
 	}
 	return "<" + rec.RecordId() + ">", nil
 }
+
+// payloadDigest is the lowercase hex SHA-256 of a payload.
+func payloadDigest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+func httpStatusText(code int) string { return http.StatusText(code) }
 
 // writeHeader writes HTTP header fields in a stable order, then the blank
 // line that ends them. Go canonicalises field names and folds repeated

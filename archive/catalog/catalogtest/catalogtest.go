@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Catalog) {
 		{"SearchSnippet", testSearchSnippet},
 		{"SearchUnicode", testSearchUnicode},
 		{"SearchHostileQueries", testSearchHostileQueries},
+		{"Select", testSelect},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

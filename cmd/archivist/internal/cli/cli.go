@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/archivist-project/archivist/crawler/netguard"
@@ -24,6 +25,10 @@ type IO struct {
 	// Resolver, when set, replaces DNS for crawls (tests and the demo use a
 	// loopback-only resolver so no lookup leaves the machine).
 	Resolver netguard.Resolver
+	// Signals, when set, replaces the process's signals for `serve`
+	// (SIGHUP reloads, SIGTERM and SIGINT stop), so tests can run it in
+	// process.
+	Signals <-chan os.Signal
 }
 
 // Exit statuses.
@@ -81,12 +86,17 @@ func commands() []command {
 	return []command{
 		{"crawl", "fetch seed pages, follow them to articles and archive every capture", runCrawl},
 		{"extract", "print the Article of a saved HTML page as JSON", runExtract},
-		{"get", "retrieve a capture of a URL (nearest a time; latest by default)", runGet},
+		{"get", "retrieve a capture of a URL (nearest a time; latest by default), or its versions", runGet},
+		{"diff", "show what changed between two versions of a page: headline, byline, dates, body", runDiff},
 		{"list", "list captures by URL, host and time", runList},
 		{"search", "full-text search over titles and article text", runSearch},
+		{"web", "serve the HTTP API (Wayback, Memento, CDX, search) and the web UI over an archive", runWeb},
 		{"export", "export captures as a dataset (JSON Lines)", runExport},
 		{"verify", "check every capture's objects against their recorded SHA-256", runVerify},
 		{"reindex", "rebuild the catalog from the store alone", runReindex},
+		{"serve", "run the daemon: watch sources, archive new articles and their versions", runServe},
+		{"status", "show each source's last poll, counts and stalls (from the daemon's frontier)", runStatus},
+		{"sources", "add, list and remove the sources `serve` watches", runSources},
 		{"demo", "serve a bundled sample news site on loopback and crawl it", runDemo},
 		{"version", "print the version", runVersion},
 	}

@@ -116,6 +116,12 @@ func TestStoreOutageLosesNothing(t *testing.T) {
 		if got[site.ArticleURL(outlet)] == 0 {
 			t.Errorf("%s not archived after the store came back", outlet)
 		}
+		// Pages archived before the outage were fetched again with the
+		// same payload: revisit records, not second copies.
+		full := strings.Count(mustRun(t, env, "get", site.ArticleURL(outlet), "--versions", "--format", "json"), `"kind":"response"`)
+		if full != 1 {
+			t.Errorf("%s has %d full captures, want 1 (later fetches as revisits)", outlet, full)
+		}
 	}
 	if after := mustRun(t, env, "get", site.ArticleURL("reuters"), "--at", "2000-01-01", "--format", "warc"); after != before {
 		t.Error("the capture made before the outage changed")

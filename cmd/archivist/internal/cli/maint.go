@@ -12,7 +12,6 @@ import (
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
-	"github.com/archivist-project/archivist/archive/export"
 	"github.com/archivist-project/archivist/extract"
 )
 
@@ -157,81 +156,4 @@ func removeDB(path string) {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)
 	}
-}
-
-func runExport(ctx context.Context, args []string, io IO) error {
-	fs := newFlagSet("export", io, "--format jsonl --out FILE [--url U] [--host H] [--since T] [--until T] [--force]")
-	var c common
-	c.register(fs)
-	var ff filterFlags
-	ff.register(fs)
-	format := fs.String("format", "jsonl", "output format: jsonl")
-	out := fs.String("out", "", "output file (- for standard output)")
-	force := fs.Bool("force", false, "replace an existing output file")
-	if rest, err := parseFlags(fs, args); err != nil {
-		return err
-	} else if len(rest) > 0 {
-		return usagef("export: unexpected argument %q", rest[0])
-	}
-	if *format != "jsonl" {
-		return usagef("export: unknown --format %q: use jsonl", *format)
-	}
-	if *out == "" {
-		return usagef("export: give --out FILE (or --out - for standard output)")
-	}
-	f, err := ff.filter()
-	if err != nil {
-		return err
-	}
-	cfg, err := c.load(io)
-	if err != nil {
-		return err
-	}
-	a, err := openArchive(ctx, cfg, "", false, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	write := func(w stdio.Writer) (export.Stats, error) {
-		return export.JSONL(ctx, a.store, a.catalog, f, w, nil)
-	}
-	var stats export.Stats
-	if *out == "-" {
-		stats, err = write(io.Out)
-	} else {
-		stats, err = writeOutput(*out, *force, write)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Err, "exported %d captures to %s\n", stats.Rows, *out)
-	return nil
-}
-
-// writeOutput writes a file through a temp file renamed into place, so a
-// failed export leaves no partial file and never clobbers one unasked.
-func writeOutput(path string, force bool, write func(stdio.Writer) (export.Stats, error)) (export.Stats, error) {
-	var stats export.Stats
-	if _, err := os.Stat(path); err == nil && !force {
-		return stats, usagef("export: %s exists: choose another --out or add --force to replace it", path)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return stats, fmt.Errorf("export: cannot write to %s: %w", filepath.Dir(path), err)
-	}
-	defer os.Remove(f.Name())
-	stats, err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return stats, fmt.Errorf("export to %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return stats, fmt.Errorf("export: %w", err)
-	}
-	return stats, nil
 }

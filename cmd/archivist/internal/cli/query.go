@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +13,6 @@ import (
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/archive/catalog"
-	"github.com/archivist-project/archivist/archive/warc"
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
@@ -192,15 +191,21 @@ func clip(s string, n int) string {
 }
 
 func runGet(ctx context.Context, args []string, io IO) error {
-	fs := newFlagSet("get", io, "URL [--at TIME] [--format json|text|html|warc|provenance]")
+	fs := newFlagSet("get", io, "URL [--at TIME] [--format json|text|html|warc|provenance] | URL --versions [--format json]")
 	var c common
 	c.register(fs)
 	at := fs.String("at", "", "the capture nearest this time (default: the latest)")
 	format := fs.String("format", "json", "json (the Article), text, html (the page as archived), warc (raw WARC bytes) or provenance")
 	id := fs.String("id", "", "a capture id instead of URL")
+	showVersions := fs.Bool("versions", false, "list the page's version chain: every capture, its kind (response or revisit) and what changed (--format json: JSON Lines)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	formatSet := false
+	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
+	if *showVersions && (*id != "" || *at != "" || (formatSet && *format != "json" && *format != "text")) {
+		return usagef("get --versions: give a URL, and --format json or text only")
 	}
 	if (len(rest) != 1 && *id == "") || (len(rest) > 0 && *id != "") {
 		fs.Usage()
@@ -233,6 +238,9 @@ func runGet(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	defer a.Close()
+	if *showVersions {
+		return printVersions(ctx, a, rest[0], key, formatSet && *format == "json", io)
+	}
 	var e catalog.Entry
 	if *id != "" {
 		e, err = a.catalog.Get(ctx, *id)
@@ -274,13 +282,11 @@ func writeCapture(ctx context.Context, a *archiveEnv, e catalog.Entry, format st
 		_, err = fmt.Fprintf(io.Out, "%s\n\n%s\n", s.Article.Title, s.Article.Text)
 		return err
 	case "html":
-		data, _, err := capture.ReadObject(ctx, a.store, e.WARC.Key, maxObject)
+		// A revisit's WARC holds no payload: LoadExchange fetches it from
+		// the capture the revisit refers to.
+		c, err := capture.LoadExchange(ctx, a.store, e.CaptureID, maxObject)
 		if err != nil {
 			return fmt.Errorf("get: %w", err)
-		}
-		c, err := warc.ReadCapture(bytes.NewReader(data), maxObject)
-		if err != nil {
-			return fmt.Errorf("get: %s: %w", e.WARC.Key, err)
 		}
 		final := c.Exchange.Final()
 		body, err := capture.DecodeBody(final.Body, final.ResponseHeader.Get("Content-Encoding"), maxObject)

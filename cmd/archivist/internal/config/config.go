@@ -26,6 +26,20 @@ type Config struct {
 	Store string `yaml:"store"`
 	Crawl Crawl  `yaml:"crawl"`
 	Log   Log    `yaml:"log"`
+
+	// Sources are what `archivist serve` watches (merged with the ones
+	// `archivist sources add` keeps in DATA/sources.yaml).
+	Sources []Source `yaml:"sources"`
+	// RevisitSchedule is when articles are fetched again after their
+	// first capture, to record new versions.
+	RevisitSchedule []Duration `yaml:"revisit_schedule"`
+	// Hosts overrides politeness per host (lower case, without "www.").
+	Hosts map[string]HostLimit `yaml:"hosts"`
+	// Serve configures the daemon: its HTTP endpoint and its workers.
+	Serve Serve `yaml:"serve"`
+
+	// lines locates each setting in the file it came from.
+	lines lineIndex
 }
 
 // Crawl holds the fetching and politeness settings.
@@ -69,6 +83,16 @@ func Default() Config {
 			KeepListings:       true,
 		},
 		Log: Log{Level: "info", Format: "text"},
+		RevisitSchedule: []Duration{
+			Duration(time.Hour), Duration(6 * time.Hour), Duration(24 * time.Hour),
+			Duration(7 * 24 * time.Hour), Duration(30 * 24 * time.Hour),
+		},
+		Serve: Serve{
+			Listen:       "127.0.0.1:8080",
+			Workers:      8,
+			DrainTimeout: Duration(30 * time.Second),
+			Lease:        Duration(5 * time.Minute),
+		},
 	}
 }
 
@@ -85,7 +109,8 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// Parse decodes YAML into c, keeping the values the YAML does not set.
+// Parse decodes YAML into c, keeping the values the YAML does not set,
+// and fills in the defaults of each source.
 func Parse(data []byte, c *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -95,22 +120,32 @@ func Parse(data []byte, c *Config) error {
 		}
 		return fmt.Errorf("%v (see the README's configuration section for the valid keys)", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	c.lines = indexLines(data)
+	for i := range c.Sources {
+		c.Sources[i].fillDefaults()
+	}
 	return nil
 }
 
-// FieldError names a bad setting.
+// FieldError names a bad setting and, when it came from a file, its line.
 type FieldError struct {
 	Field string
+	Line  int // 0 when unknown (a default, a flag)
 	Msg   string
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s (line %d): %s", e.Field, e.Line, e.Msg)
+	}
+	return e.Field + ": " + e.Msg
+}
 
 // Validate checks every field and returns all problems found, joined.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &FieldError{Field: field, Line: c.lines.line(field), Msg: fmt.Sprintf(format, args...)})
 	}
 	if strings.TrimSpace(c.Data) == "" {
 		bad("data", "must name a directory")
@@ -157,6 +192,7 @@ func (c *Config) Validate() error {
 	default:
 		bad("log.format", "%q is not one of text, json", c.Log.Format)
 	}
+	c.validateDaemon(bad)
 	return errors.Join(errs...)
 }
 
@@ -171,6 +207,22 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// MarshalYAML writes the duration as Go does, without zero units
+// ("1h", "1h30m", "90s").
+func (d Duration) MarshalYAML() (any, error) { return FormatDuration(time.Duration(d)), nil }
+
+// FormatDuration prints d without trailing zero units: 1h, 1h30m, 2m30s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Size is a byte count written as 1048576, "512KiB", "10MiB" or "1GiB".

@@ -3,8 +3,12 @@
 // topic page, one outlet carrying a syndicated Reuters copy), the five
 // articles on five separate hosts, and the awkward cases a crawler meets: a
 // redirect, a 404, a PDF, a robots.txt rule, share buttons and a page in
-// windows-1252. `archivist demo` crawls it, and the end-to-end tests use it
-// as their fixture.
+// windows-1252. For the daemon it also has an RSS feed of the topic, and a
+// "wire" host with a developing story whose headline, byline, dates and
+// body change on a clock the caller moves (Advance), an Atom feed, a
+// sitemap index with a news sitemap, and a robots.txt naming it.
+// `archivist demo` crawls it, and the end-to-end tests use it as their
+// fixture.
 package demosite
 
 import (
@@ -21,8 +25,10 @@ import (
 //go:embed site/*.html
 var pages embed.FS
 
-// Outlets are the hosts of the site; "daily8" carries the topic page.
-var Outlets = []string{"daily8", "toi", "ctv", "reuters", "aljazeera", "businesstimes"}
+// Outlets are the hosts of the site; "daily8" carries the topic page and
+// its RSS feed, "wire" a developing story that changes over time, with an
+// Atom feed and a news sitemap.
+var Outlets = []string{"daily8", "toi", "ctv", "reuters", "aljazeera", "businesstimes", "wire"}
 
 // ArticlePaths are the paths of the five articles, by outlet.
 var ArticlePaths = map[string]string{
@@ -53,11 +59,14 @@ type Site struct {
 	origins   map[string]string
 	servers   []*http.Server
 	requests  []Request
+	// started and offset make the site's clock (see Advance).
+	started time.Time
+	offset  time.Duration
 }
 
 // Start serves every outlet on its own 127.0.0.1 port.
 func Start() (*Site, error) {
-	s := &Site{origins: map[string]string{}}
+	s := &Site{origins: map[string]string{}, started: time.Now()}
 	listeners := map[string]net.Listener{}
 	for _, o := range Outlets {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -151,6 +160,13 @@ func (s *Site) serve(outlet string, w http.ResponseWriter, r *http.Request) {
 	case path == "/robots.txt" && outlet == "reuters":
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprint(w, "User-agent: *\nAllow: /\nDisallow: /pf/\n")
+		return
+	case outlet == "wire":
+		if s.serveWire(w, r) {
+			return
+		}
+	case outlet == "daily8" && path == RSSPath:
+		serveXML(w, r, "application/rss+xml", s.editionTime(s.LiveEdition()), s.rssFeed())
 		return
 	case outlet == "daily8" && path == TopicPath:
 		s.writePage(w, "topic", "text/html; charset=utf-8")

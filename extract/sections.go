@@ -1,0 +1,105 @@
+package extract
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// Parts of the page that are not the story but carry dates and names of
+// their own: comment threads, related-story boxes, sidebars. A date or a
+// byline found inside one is never the page's: the first <time> of a
+// page may well be a comment's or a teaser's.
+
+// foreignParts mark an element when they equal a whole part of one of
+// its class or id tokens split at "-" and "_", mapped to what the part
+// names.
+var foreignParts = map[string]string{
+	"comment": "comments", "comments": "comments", "commentlist": "comments",
+	"commentslist": "comments", "disqus": "comments", "replies": "comments",
+	"respond": "comments", "discussion": "comments",
+	"related": "related stories", "relatedposts": "related stories",
+	"recommended": "related stories", "recommendations": "related stories",
+	"recirc": "related stories", "outbrain": "related stories",
+	"taboola": "related stories", "morestories": "related stories",
+	"trending": "related stories", "popular": "related stories",
+	"mostpopular": "related stories", "readnext": "related stories",
+	"sidebar": "a sidebar",
+}
+
+// foreignSection returns why n holds another part of the page than the
+// story, or "".
+func foreignSection(n *html.Node) string {
+	switch n.Data {
+	case "aside":
+		return "inside <aside>"
+	case "nav":
+		return "inside <nav>"
+	}
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" {
+			continue
+		}
+		if what := foreignName(a.Val); what != "" {
+			return "inside " + what + " (" + a.Key + " " + clipEvidence(strings.TrimSpace(a.Val)) + ")"
+		}
+	}
+	return ""
+}
+
+// foreignName checks each token of a class or id value. Tokens that say
+// a state of the story ("has-comments", "no-sidebar") are skipped.
+func foreignName(v string) string {
+	if v == "" {
+		return ""
+	}
+	for _, tok := range strings.Fields(strings.ToLower(v)) {
+		if strings.HasPrefix(tok, "has-") || strings.HasPrefix(tok, "no-") || strings.HasPrefix(tok, "with-") || strings.HasPrefix(tok, "show-") {
+			continue
+		}
+		start := -1
+		for i := 0; i <= len(tok); i++ {
+			if i == len(tok) || tok[i] == '-' || tok[i] == '_' {
+				if start >= 0 {
+					if what := foreignParts[tok[start:i]]; what != "" {
+						return what
+					}
+				}
+				start = -1
+				continue
+			}
+			if start < 0 {
+				start = i
+			}
+		}
+	}
+	return ""
+}
+
+// wallWords in a class or id name a paywall or registration wall.
+var wallWords = []string{
+	"paywall", "pay-wall", "regwall", "reg-wall", "registration-wall",
+	"subscriber-only", "subscribers-only", "subscriberonly",
+	"premium-wall", "metered-wall", "piano-offer", "tp-modal",
+}
+
+// maxWalls bounds how many wall elements are kept.
+const maxWalls = 8
+
+// wall records the text of an element whose class or id names a wall.
+func (s *scanner) wall(n *html.Node) {
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		for _, w := range wallWords {
+			if strings.Contains(v, w) {
+				if text := collapseSpace(textOf(n, 600)); text != "" {
+					s.page.walls = append(s.page.walls, text)
+				}
+				return
+			}
+		}
+	}
+}
