@@ -129,6 +129,9 @@ func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames 
 		seen := map[string]bool{}
 		first := -1
 		for _, c := range src.values {
+			if (chosen != nil || len(names) == maxAuthors) && ev.full() {
+				break
+			}
 			if strings.TrimSpace(c.value) == "" {
 				continue
 			}
@@ -140,6 +143,10 @@ func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames 
 			i := ev.add(c.source, c.value, strings.Join(got, "; "), why)
 			if first < 0 && len(got) > 0 {
 				first = i
+				if i < 0 {
+					// The list is full: keep this one, it may be chosen.
+					first = ev.forceAdd(c.source, c.value, strings.Join(got, "; "))
+				}
 			}
 			for _, n := range got {
 				if key := strings.ToLower(n); !seen[key] && len(names) < maxAuthors {
@@ -150,7 +157,7 @@ func pickAuthors(page *pageScan, ld ldInfo, readabilityByline string, siteNames 
 		}
 		if chosen == nil && len(names) > 0 {
 			chosen = names
-			ev.choose(first, strings.Join(names, "; "))
+			ev.choose(first, strings.Join(names, "; "), "", "", "")
 		}
 	}
 	if chosen == nil {

@@ -133,19 +133,25 @@ func pickDates(page *pageScan, ld ldInfo, pageURL *url.URL, opts Options) dateCh
 		return &t, parsed, ""
 	}
 	for _, c := range publishedCandidates(page, ld, pageURL, opts.Hints) {
+		if choice.published != nil && choice.evPublished.full() {
+			break
+		}
 		t, parsed, why := accept(c, nil)
 		i := choice.evPublished.add(c.source, c.value, parsed, why)
 		if t != nil && choice.published == nil {
 			choice.published, choice.publishedGuessed, choice.publishedIndex = t, c.guessed, i
-			choice.evPublished.choose(i, parsed)
+			choice.evPublished.choose(i, parsed, c.source, c.value, parsed)
 		}
 	}
 	for _, c := range modifiedCandidates(page, ld, opts) {
+		if choice.modified != nil && choice.evModified.full() {
+			break
+		}
 		t, parsed, why := accept(c, choice.published)
 		i := choice.evModified.add(c.source, c.value, parsed, why)
 		if t != nil && choice.modified == nil {
 			choice.modified = t
-			choice.evModified.choose(i, parsed)
+			choice.evModified.choose(i, parsed, c.source, c.value, parsed)
 		}
 	}
 	return choice

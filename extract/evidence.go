@@ -49,7 +49,8 @@ type Candidate struct {
 }
 
 // Evidence is bounded: a hostile page could otherwise repeat a meta tag
-// ten thousand times and make every record huge.
+// ten thousand times and make every record huge. The chosen candidate is
+// kept even past the bound.
 const (
 	maxCandidates     = 16
 	maxEvidenceValue  = 300
@@ -77,13 +78,32 @@ func (e *Evidence) add(source, value, parsed, rejected string) int {
 	return len(e.Candidates) - 1
 }
 
-// choose marks candidate i (an index from add; -1 for none) as chosen with
-// the given value.
-func (e *Evidence) choose(i int, value string) {
-	e.Chosen = value
-	if i >= 0 && i < len(e.Candidates) {
-		e.Source = e.Candidates[i].Source
+// choose marks candidate i (an index from add) as chosen with the given
+// value. When add refused the candidate because the list was full, i is
+// -1 and the candidate (source, raw, parsed) is appended anyway: the
+// chosen value's source must always be shown.
+func (e *Evidence) choose(i int, value, source, raw, parsed string) {
+	if i < 0 || i >= len(e.Candidates) {
+		i = e.forceAdd(source, raw, parsed)
 	}
+	e.Chosen = value
+	e.Source = e.Candidates[i].Source
+}
+
+// forceAdd appends a candidate even when the list is full, and returns
+// its index.
+func (e *Evidence) forceAdd(source, value, parsed string) int {
+	value, parsed = clipEvidence(collapseSpace(value)), clipEvidence(parsed)
+	if parsed == value {
+		parsed = ""
+	}
+	e.Candidates = append(e.Candidates, Candidate{Source: source, Value: value, Parsed: parsed})
+	return len(e.Candidates) - 1
+}
+
+// full reports whether add would refuse another candidate.
+func (e *Evidence) full() bool {
+	return len(e.Candidates) >= maxCandidates
 }
 
 // reject marks candidate i as rejected after the fact.

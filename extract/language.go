@@ -63,6 +63,9 @@ func pickLanguage(page *pageScan, ld ldInfo, hints Hints, art *Article) (string,
 			continue
 		}
 		if declared == "" {
+			if i < 0 {
+				i = ev.forceAdd(c.source, c.value, tag)
+			}
 			declared, declaredAt = tag, i
 		}
 		if tag == declared {
@@ -76,12 +79,11 @@ func pickLanguage(page *pageScan, ld ldInfo, hints Hints, art *Article) (string,
 				for _, i := range declaredIdx {
 					ev.reject(i, why)
 				}
-				i := ev.add("text", detected, "", "")
-				ev.choose(i, detected)
+				ev.choose(-1, detected, "text", detected, "")
 				return detected, ev
 			}
 		}
-		ev.choose(declaredAt, declared)
+		ev.choose(declaredAt, declared, "", "", "")
 		return declared, ev
 	}
 	if art.WordCount < 30 {
@@ -89,11 +91,11 @@ func pickLanguage(page *pageScan, ld ldInfo, hints Hints, art *Article) (string,
 	}
 	detected := detectLanguage(sample)
 	if detected == "" {
-		ev.add("text", "undetermined", "", "too little text, or no reliable guess")
+		ev.forceAdd("text", "undetermined", "")
+		ev.reject(len(ev.Candidates)-1, "too little text, or no reliable guess")
 		return "", ev
 	}
-	i := ev.add("text", detected, "", "")
-	ev.choose(i, detected)
+	ev.choose(-1, detected, "text", detected, "")
 	return detected, ev
 }
 

@@ -47,6 +47,9 @@ func pickSiteName(page *pageScan, ld ldInfo) (string, *Evidence) {
 	cands = append(cands, metaCandidates(page, "application-name", "al:android:app_name", "al:ios:app_name")...)
 	chosen := ""
 	for _, c := range cands {
+		if chosen != "" && ev.full() {
+			break
+		}
 		v := strings.TrimFunc(firstNonEmpty(c.value), func(r rune) bool {
 			return r == ' ' || strings.ContainsRune("|-–—:·•»/", r)
 		})
@@ -59,7 +62,7 @@ func pickSiteName(page *pageScan, ld ldInfo) (string, *Evidence) {
 		i := ev.add(c.source, c.value, v, why)
 		if why == "" && chosen == "" {
 			chosen = v
-			ev.choose(i, v)
+			ev.choose(i, v, c.source, c.value, v)
 		}
 	}
 	return chosen, ev
@@ -101,6 +104,9 @@ func pickTitle(page *pageScan, ld ldInfo, readabilityTitle string, siteNames []s
 	cands = append(cands, stringCandidate{"html:title", page.title}, stringCandidate{"html:h1", firstH1(page)}, stringCandidate{"feed:title", hints.FeedTitle})
 	chosen, fallback, fallbackIndex := "", "", -1
 	for _, c := range cands {
+		if chosen != "" && ev.full() {
+			break
+		}
 		v := firstNonEmpty(c.value)
 		if v == "" {
 			continue
@@ -112,17 +118,18 @@ func pickTitle(page *pageScan, ld ldInfo, readabilityTitle string, siteNames []s
 		}
 		i := ev.add(c.source, c.value, t, why)
 		if fallbackIndex < 0 {
+			// The first candidate is always within the bound.
 			fallback, fallbackIndex = t, i
 		}
 		if why == "" && chosen == "" {
 			chosen = t
-			ev.choose(i, t)
+			ev.choose(i, t, c.source, c.value, t)
 		}
 	}
 	if chosen == "" && fallbackIndex >= 0 {
 		chosen = fallback
 		ev.Candidates[fallbackIndex].Rejected = ""
-		ev.choose(fallbackIndex, fallback)
+		ev.choose(fallbackIndex, fallback, "", "", "")
 	}
 	return chosen, ev
 }
@@ -187,6 +194,9 @@ func firstCandidate(cands []stringCandidate) (string, *Evidence) {
 	ev := newEvidence()
 	chosen := ""
 	for _, c := range cands {
+		if chosen != "" && ev.full() {
+			break
+		}
 		v := firstNonEmpty(c.value)
 		if v == "" {
 			continue
@@ -194,7 +204,7 @@ func firstCandidate(cands []stringCandidate) (string, *Evidence) {
 		i := ev.add(c.source, c.value, v, "")
 		if chosen == "" {
 			chosen = v
-			ev.choose(i, v)
+			ev.choose(i, v, c.source, c.value, v)
 		}
 	}
 	return chosen, ev
@@ -244,6 +254,9 @@ func pickImage(page *pageScan, ld ldInfo, base *url.URL) (string, *Evidence) {
 	ev := newEvidence()
 	chosen := ""
 	for _, c := range cands {
+		if chosen != "" && ev.full() {
+			break
+		}
 		v := strings.TrimSpace(c.value)
 		if v == "" {
 			continue
@@ -256,7 +269,7 @@ func pickImage(page *pageScan, ld ldInfo, base *url.URL) (string, *Evidence) {
 		i := ev.add(c.source, v, u, why)
 		if ok && chosen == "" {
 			chosen = u
-			ev.choose(i, u)
+			ev.choose(i, u, c.source, v, u)
 		}
 	}
 	return chosen, ev

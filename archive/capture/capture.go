@@ -83,6 +83,10 @@ func NewRecorder(st store.Store, cat catalog.Catalog, software archive.Component
 	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger}
 }
 
+// ErrExtraction marks a capture that failed because the page could not be
+// extracted: the same bytes will not extract better on a retry.
+var ErrExtraction = errors.New("extraction failed")
+
 // ClaimFunc reserves a page (by canonical URL) for this capture, so that two
 // URLs of one article in a crawl are archived once. It returns false and
 // the URL that holds the claim when another fetch got there first.
@@ -105,7 +109,7 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 		FetchedAt:   ex.FetchEnd,
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("capture %s: %w", final.URL, err)
+		return Result{}, fmt.Errorf("capture %s: %w: %w", final.URL, ErrExtraction, err)
 	}
 	art := ext.Article
 	res := Result{PageType: art.PageType, CanonicalURL: art.CanonicalURL, Links: ext.Links}

@@ -8,8 +8,8 @@
 //
 // Rows are streamed: the catalog is read one entry at a time, objects come
 // from the store (the source of truth), and nothing proportional to the
-// rows is kept except a 64-byte near-duplicate signature per row (see
-// neardup.go) and, for a sample of N, the N sampled ids.
+// rows is kept except the near-duplicate state, about 80 bytes a row (see
+// neardup.go), and, for a sample of N, the N sampled ids.
 package export
 
 import (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,7 +171,7 @@ func TestCSVReadBack(t *testing.T) {
 func TestParquetReadBack(t *testing.T) {
 	f := buildArchive(t)
 	dir := t.TempDir()
-	with := Fields{Versions: true}
+	with := Fields{Versions: true, Evidence: true}
 	exportTo(t, f, dir, "ds.jsonl", Options{Format: JSONL, With: with})
 	exportTo(t, f, dir, "ds.parquet", Options{Format: Parquet, With: with})
 	want := readJSONL(t, filepath.Join(dir, "ds.jsonl"))
@@ -231,6 +232,7 @@ func TestParquetReadBack(t *testing.T) {
 	ids, titles, texts := column("capture_id"), column("title"), column("text")
 	fetched, published, modified := column("fetched_at"), column("published"), column("modified")
 	authors, versions, outlinks, wc := column("authors"), column("versions"), column("outlinks"), column("word_count")
+	evidence := column("evidence")
 	for i, w := range want {
 		if ids[i] != w.CaptureID || titles[i] != w.Title || texts[i] != w.Text || wc[i] != int32(w.WordCount) {
 			t.Errorf("row %d: %v %q differs from JSONL", i, ids[i], titles[i])
@@ -246,6 +248,12 @@ func TestParquetReadBack(t *testing.T) {
 		}
 		if outlinks[i] != nil {
 			t.Errorf("row %d: outlinks %v, want null (not asked for)", i, outlinks[i])
+		}
+		switch {
+		case w.Evidence == nil && evidence[i] != nil:
+			t.Errorf("row %d: evidence %v, want null", i, evidence[i])
+		case w.Evidence != nil && !jsonEqual(t, evidence[i], w.Evidence):
+			t.Errorf("row %d: evidence %v, want %s", i, evidence[i], w.Evidence)
 		}
 	}
 }
@@ -286,4 +294,19 @@ func columnValues(t *testing.T, tbl arrow.Table, name string) []any {
 		}
 	}
 	return out
+}
+
+// jsonEqual reports whether the JSON text v (a string from a column)
+// holds the same JSON value as want.
+func jsonEqual(t *testing.T, v any, want []byte) bool {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	var a, b any
+	if json.Unmarshal([]byte(s), &a) != nil || json.Unmarshal(want, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/catalog"
+	"github.com/archivist-project/archivist/extract"
 )
 
 // keysOf exports f with q to JSONL and returns the fixture keys of the rows.
@@ -174,8 +175,8 @@ func TestStdoutAndProgress(t *testing.T) {
 	}
 }
 
-// TestEvidence: an Article carrying the extractor's metadata evidence
-// passes it on as recorded, in JSONL, CSV and Parquet.
+// TestEvidence: the extractor's metadata evidence is passed on exactly as
+// the Article records it, in JSONL and CSV, and only when asked for.
 func TestEvidence(t *testing.T) {
 	f := buildArchive(t)
 	ctx := context.Background()
@@ -184,16 +185,32 @@ func TestEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What the extractor recorded for the edge page, if anything.
+	var recorded struct {
+		Evidence json.RawMessage `json:"evidence"`
+	}
+	json.Unmarshal(data, &recorded)
+	var wantRecorded json.RawMessage
+	if len(recorded.Evidence) > 0 {
+		var b bytes.Buffer
+		json.Compact(&b, recorded.Evidence)
+		wantRecorded = b.Bytes()
+	}
+
+	// A capture of the same page whose Article carries known evidence.
 	var art map[string]any
 	json.Unmarshal(data, &art)
-	art["evidence"] = map[string]any{"published": []any{
-		map[string]any{"source": "meta article:published_time", "value": "2025-07-08T06:00:00Z", "chosen": true},
-		map[string]any{"source": "url path", "value": "2025-07-08"},
+	evidence := map[string]*extract.Evidence{"published": {
+		Chosen: "2025-07-08T06:00:00Z", Source: "meta:article:published_time",
+		Candidates: []extract.Candidate{
+			{Source: "meta:article:published_time", Value: "2025-07-08T06:00:00Z"},
+			{Source: "url", Value: "2025-07-08", Rejected: "less precise than another candidate"},
+		},
 	}}
+	art["evidence"] = evidence
 	artJSON, _ := json.Marshal(art)
+	want, _ := json.Marshal(evidence)
 
-	// A capture of the same page, as an extractor recording evidence
-	// would have stored it.
 	fetched := f.t0.Add(90 * time.Hour)
 	id := archive.NewCaptureID(fetched)
 	prefix, _ := archive.CapturePrefix(id)
@@ -221,11 +238,10 @@ func TestEvidence(t *testing.T) {
 	q := Query{Language: "fr"}
 	exportTo(t, f, dir, "ev.jsonl", Options{Format: JSONL, Query: q, With: Fields{Evidence: true, Versions: true}})
 	rows := readJSONL(t, filepath.Join(dir, "ev.jsonl"))
-	if len(rows) != 2 || rows[0].Evidence != nil {
-		t.Fatalf("rows %d; the capture without evidence has %s", len(rows), rows[0].Evidence)
+	if len(rows) != 2 || !bytes.Equal(rows[0].Evidence, wantRecorded) {
+		t.Fatalf("rows %d; the extractor's evidence %s came out as %s", len(rows), wantRecorded, rows[0].Evidence)
 	}
-	want := `{"published":[{"chosen":true,"source":"meta article:published_time","value":"2025-07-08T06:00:00Z"},{"source":"url path","value":"2025-07-08"}]}`
-	if string(rows[1].Evidence) != want {
+	if !bytes.Equal(rows[1].Evidence, want) {
 		t.Errorf("evidence %s, want %s", rows[1].Evidence, want)
 	}
 	if !slices.Equal(rows[1].Versions, []string{src.CaptureID, id}) {
@@ -235,8 +251,8 @@ func TestEvidence(t *testing.T) {
 	fh, _ := os.Open(filepath.Join(dir, "ev.csv"))
 	defer fh.Close()
 	records, _ := csv.NewReader(fh).ReadAll()
-	if got := records[2][len(records[2])-1]; got != want || records[1][len(records[1])-1] != "" {
-		t.Errorf("CSV evidence cells %q and %q", records[1][len(records[1])-1], got)
+	if got := records[2][len(records[2])-1]; got != string(want) || records[0][len(records[0])-1] != "evidence" {
+		t.Errorf("CSV evidence cell %q, want %s", got, want)
 	}
 	// Without the option, no evidence.
 	exportTo(t, f, dir, "plain.jsonl", Options{Format: JSONL, Query: q})

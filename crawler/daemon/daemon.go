@@ -59,6 +59,7 @@ type Daemon struct {
 	lastLoop  time.Time // real time of the scheduler's last turn
 	inflight  map[int64]*job
 	refreshed time.Time
+	paused    bool // an operator paused leasing; in-flight work still finishes
 }
 
 // job is one leased item being worked on.
@@ -208,6 +209,9 @@ func (d *Daemon) schedule(ctx context.Context, jobs chan<- frontier.Item) {
 		d.mu.Lock()
 		d.lastLoop = time.Now()
 		free := d.cfg.Workers - len(d.inflight)
+		if d.paused {
+			free = 0
+		}
 		d.mu.Unlock()
 		d.extendLeases(ctx)
 		d.refreshMetrics(ctx, false)
@@ -250,6 +254,35 @@ func (d *Daemon) schedule(ctx context.Context, jobs chan<- frontier.Item) {
 		}
 		timer.Stop()
 	}
+}
+
+// Pause stops leasing new work: fetches and polls in flight finish, and
+// nothing new starts until Resume. The pause is not persisted: a restarted
+// daemon runs.
+func (d *Daemon) Pause() {
+	d.mu.Lock()
+	d.paused = true
+	d.mu.Unlock()
+	d.log.Info("crawl paused")
+}
+
+// Resume undoes Pause.
+func (d *Daemon) Resume() {
+	d.mu.Lock()
+	d.paused = false
+	d.mu.Unlock()
+	d.log.Info("crawl resumed")
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Paused reports whether leasing is paused.
+func (d *Daemon) Paused() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.paused
 }
 
 // skipHosts are hosts whose politeness slots are all taken right now.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -128,6 +129,9 @@ type recorderSink struct{ rec *capture.Recorder }
 
 func (s recorderSink) Capture(ctx context.Context, ex *archive.Exchange, claim crawler.ClaimFunc) (crawler.Outcome, error) {
 	r, err := s.rec.Capture(ctx, ex, capture.ClaimFunc(claim))
+	if errors.Is(err, capture.ErrExtraction) {
+		err = fmt.Errorf("%w: %w", crawler.ErrExtraction, err)
+	}
 	return crawler.Outcome{
 		CaptureID: r.CaptureID, Archived: r.Archived, PageType: r.PageType,
 		CanonicalURL: r.CanonicalURL, Links: r.Links, Reason: r.Reason,

@@ -333,3 +333,33 @@ func damage(t *testing.T, storeDir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestListAndSearchFilters checks the metadata filters of list and search
+// against the demo site's articles.
+func TestListAndSearchFilters(t *testing.T) {
+	site := startSite(t)
+	env := map[string]string{"ARCHIVIST_DATA": t.TempDir()}
+	crawlSite(t, site, env)
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--page-type", "article"}, 5},
+		{[]string{"--page-type", "listing"}, 1},
+		{[]string{"--author", "ana lima"}, 1},
+		{[]string{"--language", "en", "--page-type", "article"}, 5},
+		{[]string{"--published-since", "2025-07-07", "--page-type", "article"}, 3},
+		{[]string{"--published-until", "2025-06-30"}, 2},
+	} {
+		if got := listJSON(t, env, tc.args...); len(got) != tc.want {
+			t.Errorf("list %v: %d captures, want %d", tc.args, len(got), tc.want)
+		}
+	}
+	out := mustRun(t, env, "search", "--json", "--published-until", "2025-06-30", "Hikvision")
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("search with --published-until: %d hits, want the 2 stories of 30 June:\n%s", n, out)
+	}
+	if _, errOut, code := run(t, env, "list", "--page-type", "video"); code != ExitUsage || !strings.Contains(errOut, "--page-type") {
+		t.Errorf("list with a bad --page-type: exit %d %s", code, errOut)
+	}
+}

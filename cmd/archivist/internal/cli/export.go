@@ -8,6 +8,7 @@ import (
 	stdio "io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/archivist-project/archivist/archive/embargo"
 	"github.com/archivist-project/archivist/archive/export"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
+	"github.com/archivist-project/archivist/crawler/frontier"
+	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 	"github.com/archivist-project/archivist/extract"
 )
 
@@ -171,6 +174,9 @@ func runExport(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return usagef("export --with: %v", err)
 	}
+	if fields != (export.Fields{}) && (f == export.WARC || f == export.WACZ) {
+		return usagef("export --with: optional fields exist only in jsonl, csv and parquet")
+	}
 	q, err := sf.toQuery()
 	if err != nil {
 		return err
@@ -183,7 +189,7 @@ func runExport(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	defer a.Close()
-	opts, err := exportOptions(a, io)
+	opts, err := exportOptions(ctx, a, io)
 	if err != nil {
 		return err
 	}
@@ -225,7 +231,7 @@ func reproduce(ctx context.Context, cfg config.Config, manifestFile, dir string,
 		return err
 	}
 	defer a.Close()
-	opts, err := exportOptions(a, io)
+	opts, err := exportOptions(ctx, a, io)
 	if err != nil {
 		return err
 	}
@@ -239,31 +245,77 @@ func reproduce(ctx context.Context, cfg config.Config, manifestFile, dir string,
 
 // exportOptions fills what every export takes from the environment; the
 // embargo list hides captures from exports as from every other view.
-func exportOptions(a *archiveEnv, io IO) (export.Options, error) {
+func exportOptions(ctx context.Context, a *archiveEnv, io IO) (export.Options, error) {
 	hidden, err := embargo.Load(a.dir)
 	if err != nil {
 		return export.Options{}, fmt.Errorf("export: %w", err)
 	}
+	now := time.Now().UTC().Truncate(time.Second)
+	log, err := crawlLog(ctx, a, now)
+	if err != nil {
+		return export.Options{}, err
+	}
 	return export.Options{
-		Now:       time.Now().UTC().Truncate(time.Second),
+		CrawlLog:  log,
+		Now:       now,
 		Software:  archive.Software(),
 		Extractor: archive.Component{Name: extract.Name, Version: extract.Version},
 		Archive:   a.store.Location(),
-		CrawlLog:  crawlLog(a.dir),
 		Progress:  newProgress(io.Err),
 		Log:       a.log,
 		Hidden:    hidden.HiddenEntry,
 	}, nil
 }
 
-// crawlLog is the datasheet's crawl-log section. The crawl frontier
-// (DATA/frontier.db) will record failed URLs and stalled sources; until
-// this version can read it, the datasheet says what it can.
-func crawlLog(dir string) []string {
-	if _, err := os.Stat(filepath.Join(dir, "frontier.db")); err != nil {
-		return nil
+// crawlLog is the datasheet's crawl-log section: what the daemon's
+// frontier (DATA/frontier.db) knows of stalled sources, failed polls and
+// URLs that failed, per source. nil when there is no frontier: the
+// datasheet then says no crawl log is available.
+func crawlLog(ctx context.Context, a *archiveEnv, now time.Time) ([]string, error) {
+	path := filepath.Join(a.dir, frontierFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
 	}
-	return []string{"A crawl log (frontier.db) exists, but this version of archivist export cannot summarise it yet; run `archivist status` for failures."}
+	fr, err := frontiersqlite.Open(ctx, path, a.log)
+	if err != nil {
+		return nil, fmt.Errorf("export: read the crawl log: %w", err)
+	}
+	defer fr.Close()
+	stats, err := fr.SourceStats(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export: read the crawl log: %w", err)
+	}
+	return crawlLogLines(stats, now), nil
+}
+
+// crawlLogLines summarises the frontier's source statistics, one line per
+// finding, sources in name order.
+func crawlLogLines(stats []frontier.SourceStat, now time.Time) []string {
+	slices.SortFunc(stats, func(a, b frontier.SourceStat) int { return strings.Compare(a.Name, b.Name) })
+	var lines []string
+	day := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	for _, s := range stats {
+		switch {
+		case s.Polls == 0:
+			lines = append(lines, fmt.Sprintf("source %s (%s): never polled", s.Name, s.URL))
+		case s.Stalled:
+			since := "it was added " + day(s.AddedAt)
+			if !s.LastNew.IsZero() {
+				since = day(s.LastNew)
+			}
+			lines = append(lines, fmt.Sprintf("source %s (%s): stalled, nothing new since %s (last poll %s: %s)", s.Name, s.URL, since, day(s.LastPoll), s.LastResult))
+		case !s.LastOK:
+			lines = append(lines, fmt.Sprintf("source %s (%s): last poll failed at %s: %s", s.Name, s.URL, day(s.LastPoll), s.LastResult))
+		}
+		if s.Failed > 0 || s.BlockedByRobots > 0 {
+			lines = append(lines, fmt.Sprintf("source %s: %d of %d URLs found failed and %d were blocked by robots.txt (%d archived, %d pending); `archivist status` and the frontier list them",
+				s.Name, s.Failed, s.Found, s.BlockedByRobots, s.Archived, s.Pending))
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, fmt.Sprintf("No stalled source and no failed URL in the crawl log (%d sources, as of %s).", len(stats), day(now)))
+	}
+	return lines
 }
 
 // exportError maps export errors to exit statuses.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/archivist-project/archivist/archive/embargo"
+	"github.com/archivist-project/archivist/crawler/frontier"
+	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 )
 
 // TestExportCommand crawls the demo site and runs `archivist export` in
@@ -99,6 +101,7 @@ func TestExportBadInput(t *testing.T) {
 		{[]string{"--format", "csv", "--with", "mood"}, `unknown field "mood"`},
 		{[]string{"--format", "csv", "--since", "last week"}, "--since"},
 		{[]string{"--format", "csv", "--sample", "-3"}, "--sample"},
+		{[]string{"--format", "wacz", "--with", "outlinks"}, "only in jsonl"},
 		{[]string{"--format", "parquet", "--out", "-"}, "standard output"},
 		{[]string{"--manifest", filepath.Join(dir, "none.json"), "--format", "csv"}, "drop --format"},
 		{[]string{"--manifest", filepath.Join(dir, "none.json")}, "read manifest"},
@@ -159,5 +162,83 @@ func TestExportHonoursEmbargo(t *testing.T) {
 	manifest, _ := os.ReadFile(out + ".manifest.json")
 	if !strings.Contains(string(manifest), `"excluded_by_embargo": 1`) {
 		t.Errorf("manifest does not count the embargoed capture:\n%s", manifest)
+	}
+}
+
+// TestExportDatasheetCrawlLog: with the daemon's frontier in the data
+// directory, the datasheet reports failed polls and failed URLs from it;
+// without one, it says no crawl log is available.
+func TestExportDatasheetCrawlLog(t *testing.T) {
+	site := startSite(t)
+	data := t.TempDir()
+	env := map[string]string{"ARCHIVIST_DATA": data}
+	crawlSite(t, site, env)
+	dir := t.TempDir()
+	mustRun(t, env, "export", "--format", "csv", "--out", filepath.Join(dir, "a.csv"))
+	sheet, _ := os.ReadFile(filepath.Join(dir, "a.csv.datasheet.md"))
+	if !strings.Contains(string(sheet), "No crawl log available") {
+		t.Errorf("datasheet without a frontier:\n%s", sheet)
+	}
+
+	ctx := t.Context()
+	fr, err := frontiersqlite.Open(ctx, filepath.Join(data, frontierFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := fr.SyncSources(ctx, []frontier.SourceSpec{
+		{Name: "wires", URL: "http://wires.test/feed.xml", Kind: "feed", Interval: time.Hour},
+		{Name: "quiet", URL: "http://quiet.test/", Kind: "page", Interval: time.Hour},
+	}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := fr.RecordPoll(ctx, frontier.PollResult{Source: "wires", At: now, OK: false, Result: "HTTP 503", HTTPStatus: 503}); err != nil {
+		t.Fatal(err)
+	}
+	fr.Close()
+	mustRun(t, env, "export", "--format", "csv", "--out", filepath.Join(dir, "b.csv"))
+	sheet, _ = os.ReadFile(filepath.Join(dir, "b.csv.datasheet.md"))
+	for _, want := range []string{"source wires (http://wires.test/feed.xml): last poll failed at", "HTTP 503", "source quiet (http://quiet.test/): never polled"} {
+		if !strings.Contains(string(sheet), want) {
+			t.Errorf("datasheet lacks %q:\n%s", want, sheet)
+		}
+	}
+}
+
+func TestCrawlLogLines(t *testing.T) {
+	now := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
+	lines := crawlLogLines([]frontier.SourceStat{
+		{Name: "b", URL: "http://b.test/", Polls: 40, LastOK: true, Stalled: true, LastNew: now.Add(-72 * time.Hour), LastPoll: now, LastResult: "0 new"},
+		{Name: "a", URL: "http://a.test/", Polls: 3, LastOK: true, Found: 10, Archived: 6, Failed: 3, BlockedByRobots: 1},
+	}, now)
+	want := []string{
+		"source a: 3 of 10 URLs found failed and 1 were blocked by robots.txt (6 archived, 0 pending); `archivist status` and the frontier list them",
+		"source b (http://b.test/): stalled, nothing new since 2025-07-29T00:00:00Z (last poll 2025-08-01T00:00:00Z: 0 new)",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if got := crawlLogLines([]frontier.SourceStat{{Name: "a", Polls: 2, LastOK: true}}, now); len(got) != 1 || !strings.Contains(got[0], "No stalled source") {
+		t.Errorf("healthy log: %v", got)
+	}
+}
+
+// TestProgressBar draws the bar into a buffer, as it would on a terminal:
+// the phase, rows done of the total, and the rate.
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf}
+	p.Phase("writing", 250)
+	p.Add(100)
+	p.Add(150)
+	p.Done()
+	out := buf.String()
+	for _, want := range []string{"writing", "250/250", "rows/s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress bar lacks %q: %q", want, out)
+		}
+	}
+	if newProgress(&buf) != nil {
+		t.Errorf("a progress bar was made for a writer that is not a terminal")
 	}
 }

@@ -16,10 +16,13 @@ import (
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
-// filterFlags are the selection flags shared by list and export.
+// filterFlags are the selection flags shared by list, search and export.
 type filterFlags struct {
 	url, host, since, until string
 	limit                   int
+
+	source, tag, language, author, pageType string
+	publishedSince, publishedUntil          string
 }
 
 func (f *filterFlags) register(fs interface {
@@ -31,6 +34,13 @@ func (f *filterFlags) register(fs interface {
 	fs.StringVar(&f.since, "since", "", "only captures fetched at or after this time (RFC 3339, 2025-07-08 or 20250708120000)")
 	fs.StringVar(&f.until, "until", "", "only captures fetched at or before this time")
 	fs.IntVar(&f.limit, "limit", 0, "at most this many captures (0: all)")
+	fs.StringVar(&f.source, "source", "", "only captures of this configured source")
+	fs.StringVar(&f.tag, "tag", "", "only captures whose source has this tag")
+	fs.StringVar(&f.language, "language", "", "only articles in this language (e.g. en)")
+	fs.StringVar(&f.author, "author", "", "only articles with an author containing this (any case)")
+	fs.StringVar(&f.pageType, "page-type", "", "only pages of this type: article, listing or other")
+	fs.StringVar(&f.publishedSince, "published-since", "", "only articles published at or after this time (unknown dates excluded)")
+	fs.StringVar(&f.publishedUntil, "published-until", "", "only articles published at or before this time")
 }
 
 func (f *filterFlags) filter() (catalog.Filter, error) {
@@ -65,6 +75,22 @@ func (f *filterFlags) filter() (catalog.Filter, error) {
 		return out, usagef("--limit must not be negative")
 	}
 	out.Limit = f.limit
+	switch f.pageType {
+	case "", "article", "listing", "other":
+	default:
+		return out, usagef("--page-type %q: use article, listing or other", f.pageType)
+	}
+	out.Source, out.Tag, out.Language, out.Author, out.PageType = f.source, f.tag, f.language, f.author, f.pageType
+	if f.publishedSince != "" {
+		if out.PublishedSince, err = parseTime(f.publishedSince, false); err != nil {
+			return out, usagef("--published-since: %v", err)
+		}
+	}
+	if f.publishedUntil != "" {
+		if out.PublishedUntil, err = parseTime(f.publishedUntil, true); err != nil {
+			return out, usagef("--published-until: %v", err)
+		}
+	}
 	return out, nil
 }
 

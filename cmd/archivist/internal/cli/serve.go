@@ -39,6 +39,11 @@ const loopbackOnlyEnv = "ARCHIVIST_TEST_LOOPBACK_ONLY"
 // to return before it gives up on a clean stop.
 const drainGrace = 10 * time.Second
 
+// orphanWindow is how far back a start looks for captures an earlier
+// crash stored without a catalog row. A week covers any lease a crashed
+// daemon can have left; older orphans are `archivist verify`'s to report.
+const orphanWindow = 7 * 24 * time.Hour
+
 func runServe(ctx context.Context, args []string, io IO) error {
 	fs := newFlagSet("serve", io, "--config FILE [--data DIR] [--listen ADDR]")
 	var c common
@@ -75,6 +80,16 @@ func runServe(ctx context.Context, args []string, io IO) error {
 	}
 	closeAll := func() error { return errors.Join(fr.Close(), a.Close()) }
 
+	// Index captures that a killed process stored but never catalogued,
+	// before any retried fetch could record them a second time.
+	now := time.Now()
+	if n, err := capture.IndexRecentOrphans(ctx, a.store, a.catalog, now.Add(-orphanWindow), now.Add(time.Hour)); err != nil {
+		closeAll()
+		return fmt.Errorf("serve: %w", err)
+	} else if n > 0 {
+		log.Warn("indexed captures left uncatalogued by an earlier crash", "captures", n)
+	}
+
 	rec := capture.NewRecorder(a.store, a.catalog, archive.Software(), capture.Config{
 		KeepListings: cfg.Crawl.KeepListings,
 		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
@@ -98,13 +113,19 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		closeAll()
 		return usagef("serve: listen on %s: %v (set serve.listen or --listen to a free address)", cfg.Serve.Listen, err)
 	}
-	srv := &http.Server{Handler: serveMux(d, reg), ReadHeaderTimeout: 10 * time.Second}
+	handler, err := serveHandler(a, d, fr, serveMux(d, reg), c, io)
+	if err != nil {
+		ln.Close()
+		closeAll()
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	if len(sources) == 0 {
 		log.Warn("no sources configured: add some with `archivist sources add` and send SIGHUP")
 	}
 	log.Info("serving", "listen", ln.Addr().String(), "data", a.dir, "sources", len(sources), "pid", os.Getpid())
-	fmt.Fprintf(io.Err, "archivist serve: /healthz and /metrics on http://%s\n", ln.Addr())
+	fmt.Fprintf(io.Err, "archivist serve: web UI and API, /healthz and /metrics on http://%s/\n", ln.Addr())
 
 	signals := io.Signals
 	if signals == nil {
