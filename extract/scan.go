@@ -300,54 +300,6 @@ func (s *scanner) metaTag(n *html.Node) {
 	}
 }
 
-// datePropSource names the evidence source of each microdata date
-// property.
-var datePropSource = map[string]string{
-	"datepublished": "microdata:datePublished",
-	"datecreated":   "microdata:dateCreated",
-	"datemodified":  "microdata:dateModified",
-	"dateupdated":   "microdata:dateUpdated",
-}
-
-// maxDates bounds the dates kept from one page: a listing of thousands
-// of teasers needs only its first few to be judged.
-const maxDates = 64
-
-// addDate records a date found at the current position.
-func (s *scanner) addDate(d dateTag) {
-	if len(s.page.dates) >= maxDates {
-		return
-	}
-	d.inArticle = s.inArticle > 0
-	d.scope = s.ctx.scope
-	d.foreign = s.ctx.foreign
-	s.page.dates = append(s.page.dates, d)
-}
-
-// itemscope tracks microdata items: a Comment's dates are not the page's,
-// nor are those of an article item nested in another (a teaser inside
-// the story).
-func (s *scanner) itemscope(n *html.Node) {
-	typ := strings.ToLower(attr(n, "itemtype"))
-	if i := strings.LastIndexAny(typ, "/#:"); i >= 0 {
-		typ = typ[i+1:]
-	}
-	typ = strings.TrimSpace(typ)
-	switch {
-	case foreignItemTypes[typ] && s.ctx.foreign == "":
-		s.ctx.foreign = "inside a " + typ + " item"
-	case articleTypes[typ] && s.ctx.scope > 0 && s.ctx.foreign == "":
-		s.ctx.foreign = "inside an article item nested in the story (a teaser)"
-	case articleTypes[typ] && s.ctx.scope == 0:
-		s.page.articleScopes++
-		s.ctx.scope = s.page.articleScopes
-	}
-}
-
-// foreignItemTypes are microdata types whose dates and authors are not the
-// page's.
-var foreignItemTypes = setOf("comment", "usercomments", "answer", "question", "discussionforumposting")
-
 func (s *scanner) timeTag(n *html.Node) {
 	value := strings.TrimSpace(attr(n, "datetime"))
 	if value == "" {
@@ -361,15 +313,6 @@ func (s *scanner) timeTag(n *html.Node) {
 	}
 	_, pubdate := attrOK(n, "pubdate")
 	s.addDate(dateTag{value: value, pubdate: pubdate})
-}
-
-func hasDateProp(props string) bool {
-	for _, p := range strings.Fields(strings.ToLower(props)) {
-		if datePropSource[p] != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // itemprop records microdata that is not on a <meta>: dates on visible

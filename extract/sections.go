@@ -53,8 +53,20 @@ func foreignName(v string) string {
 	if v == "" {
 		return ""
 	}
-	for _, tok := range strings.Fields(strings.ToLower(v)) {
-		if strings.HasPrefix(tok, "has-") || strings.HasPrefix(tok, "no-") || strings.HasPrefix(tok, "with-") || strings.HasPrefix(tok, "show-") {
+	v = strings.ToLower(v) // no copy when already lower case
+	// Walk the tokens and their parts without allocating: this runs for
+	// every class and id of the page.
+	for len(v) > 0 {
+		end := strings.IndexAny(v, " \t\n\r\f")
+		if end < 0 {
+			end = len(v)
+		}
+		tok := v[:end]
+		v = v[end:]
+		if len(v) > 0 {
+			v = v[1:]
+		}
+		if tok == "" || strings.HasPrefix(tok, "has-") || strings.HasPrefix(tok, "no-") || strings.HasPrefix(tok, "with-") || strings.HasPrefix(tok, "show-") {
 			continue
 		}
 		start := -1
@@ -93,6 +105,9 @@ func (s *scanner) wall(n *html.Node) {
 			continue
 		}
 		v := strings.ToLower(a.Val)
+		if !strings.Contains(v, "wall") && !strings.Contains(v, "subscri") && !strings.Contains(v, "piano") && !strings.Contains(v, "tp-modal") {
+			continue // none of wallWords can match
+		}
 		for _, w := range wallWords {
 			if strings.Contains(v, w) {
 				if text := collapseSpace(textOf(n, 600)); text != "" {
@@ -102,4 +117,61 @@ func (s *scanner) wall(n *html.Node) {
 			}
 		}
 	}
+}
+
+// datePropSource names the evidence source of each microdata date
+// property.
+var datePropSource = map[string]string{
+	"datepublished": "microdata:datePublished",
+	"datecreated":   "microdata:dateCreated",
+	"datemodified":  "microdata:dateModified",
+	"dateupdated":   "microdata:dateUpdated",
+}
+
+// maxDates bounds the dates kept from one page: a listing of thousands
+// of teasers needs only its first few to be judged.
+const maxDates = 64
+
+// addDate records a date found at the current position.
+func (s *scanner) addDate(d dateTag) {
+	if len(s.page.dates) >= maxDates {
+		return
+	}
+	d.inArticle = s.inArticle > 0
+	d.scope = s.ctx.scope
+	d.foreign = s.ctx.foreign
+	s.page.dates = append(s.page.dates, d)
+}
+
+// itemscope tracks microdata items: a Comment's dates are not the page's,
+// nor are those of an article item nested in another (a teaser inside
+// the story).
+func (s *scanner) itemscope(n *html.Node) {
+	typ := strings.ToLower(attr(n, "itemtype"))
+	if i := strings.LastIndexAny(typ, "/#:"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	typ = strings.TrimSpace(typ)
+	switch {
+	case foreignItemTypes[typ] && s.ctx.foreign == "":
+		s.ctx.foreign = "inside a " + typ + " item"
+	case articleTypes[typ] && s.ctx.scope > 0 && s.ctx.foreign == "":
+		s.ctx.foreign = "inside an article item nested in the story (a teaser)"
+	case articleTypes[typ] && s.ctx.scope == 0:
+		s.page.articleScopes++
+		s.ctx.scope = s.page.articleScopes
+	}
+}
+
+// foreignItemTypes are microdata types whose dates and authors are not the
+// page's.
+var foreignItemTypes = setOf("comment", "usercomments", "answer", "question", "discussionforumposting")
+
+func hasDateProp(props string) bool {
+	for _, p := range strings.Fields(strings.ToLower(props)) {
+		if datePropSource[p] != "" {
+			return true
+		}
+	}
+	return false
 }

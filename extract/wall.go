@@ -54,12 +54,33 @@ type wallSignals struct {
 	consentSample string // the first of them
 }
 
+// promptKeywords and consentKeywords gate the regular expressions: one of
+// them must occur (in lower case) before a paragraph is matched, since
+// case-insensitive alternations are slow in Go and most paragraphs hold
+// none.
+var (
+	promptKeywords  = []string{"subscri", "reading", "account", "log in", "sign in", "limit", "free article", "unlock", "abonn", "weiterlesen", "réservé", "exclusivo", "riservato"}
+	consentKeywords = []string{"cookie", "consent", "privacy", "partners", "vendors", "legitimate", "accept", "reject", "personali", "continue", "akzept", "einwillig", "fortfahren", "accepter", "utiliz", "acept", "accett", "aceitar", "accepteren"}
+)
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // readWallSignals looks at the rendered paragraphs before cleaning: the
 // last three for a subscription prompt, and all of them for consent
 // phrases when the body is short.
 func readWallSignals(paras []paragraph) wallSignals {
 	var w wallSignals
 	for i := max(0, len(paras)-3); i < len(paras); i++ {
+		if !containsAny(strings.ToLower(paras[i].text), promptKeywords) {
+			continue
+		}
 		if m := subscriptionPrompt.FindString(paras[i].text); m != "" {
 			w.prompt = m
 		}
@@ -73,6 +94,9 @@ func readWallSignals(paras []paragraph) wallSignals {
 	}
 	seen := map[string]bool{}
 	for _, p := range paras {
+		if !containsAny(strings.ToLower(p.text), consentKeywords) {
+			continue
+		}
 		for _, m := range consentPhrase.FindAllString(p.text, 8) {
 			key := strings.ToLower(m)
 			if !seen[key] {

@@ -101,13 +101,11 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 	}
 	body, err := DecodeBody(final.Body, final.ResponseHeader.Get("Content-Encoding"), r.cfg.MaxBodyBytes)
 	if err != nil {
-		return Result{}, fmt.Errorf("capture %s: %w", final.URL, err)
+		// The same bytes decode no better on a retry (a compression
+		// bomb, a broken or unknown encoding): fail the page for good.
+		return Result{}, fmt.Errorf("capture %s: %w: %w", final.URL, ErrExtraction, err)
 	}
-	ext, err := extract.Extract(body, extract.Options{
-		URL:         final.URL,
-		ContentType: final.ResponseHeader.Get("Content-Type"),
-		FetchedAt:   ex.FetchEnd,
-	})
+	ext, err := extract.Extract(body, ExtractOptions(final, ex.FetchEnd, ex.Discovery))
 	if err != nil {
 		return Result{}, fmt.Errorf("capture %s: %w: %w", final.URL, ErrExtraction, err)
 	}
@@ -137,8 +135,9 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 	return res, nil
 }
 
-// write stores one capture: a revisit when the page's latest capture has
-// the same payload, a full capture linked to it otherwise.
+// write stores one capture: a revisit when the page's latest capture, or
+// any full capture in the archive, has the same payload; a full capture
+// otherwise. Either is linked to the page's latest capture.
 func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article, links []extract.Link) (written, error) {
 	final := ex.Final()
 	prev, err := r.previous(ctx, art.CanonicalURL, final.URL)
@@ -158,14 +157,17 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 		Software: r.software, CaptureID: id, RunID: ex.RunID, UserAgent: ex.UserAgent,
 		Robots: ex.Robots.Policy, Operator: r.cfg.Operator,
 	}
-	revisit := prev != nil && prev.target != nil && prev.entry.PayloadSHA256 == payloadSHA256(final.Body) && prev.entry.Status == final.Status
+	dup, err := r.duplicateOf(ctx, prev, final)
+	if err != nil {
+		return written{}, err
+	}
 	var warcBuf bytes.Buffer
 	var wres warc.Result
 	err = r.withWriter(func(wr *warc.Writer) error {
 		var err error
-		if revisit {
+		if dup != nil {
 			wres, err = wr.WriteRevisit(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks}, warc.RefersTo{
-				TargetURI: prev.target.URL, Date: prev.target.Date, RecordID: prev.target.RecordID,
+				TargetURI: dup.target.URL, Date: dup.target.Date, RecordID: dup.target.RecordID,
 			})
 		} else {
 			wres, err = wr.WriteCapture(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks})
@@ -183,15 +185,17 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	prov.Response = &archive.WARCRecordRef{RecordID: wres.ResponseRecordID, TargetURI: final.URL, Date: final.Start.UTC()}
 	out := written{id: id}
 	var artRef archive.ObjectRef
-	if revisit {
-		// The content is the referred capture's: its Article is reused,
-		// not stored again.
+	if dup != nil {
+		prov.Revisit = dup.target
+		out.revisitOf = dup.target.CaptureID
+	}
+	if dup != nil && dup.samePage {
+		// The content is the page's latest capture's: its Article is
+		// reused, not stored again.
 		art = prev.article
 		artRef = prev.entry.Article
 		prov.Extractor = archive.Component{Name: art.Extractor.Name, Version: art.Extractor.Version}
 		prov.PreviousCaptureID = prev.entry.CaptureID
-		prov.Revisit = prev.target
-		out.revisitOf = prev.target.CaptureID
 	} else {
 		artJSON, err := json.MarshalIndent(art, "", "  ")
 		if err != nil {

@@ -35,6 +35,7 @@ func NewEntry(p *archive.Provenance, a *extract.Article, provRef archive.ObjectR
 		Source:            p.Source,
 		Tags:              p.Tags,
 		Kind:              "response",
+		Paywalled:         a.Paywalled,
 		PreviousCaptureID: p.PreviousCaptureID,
 		ExtractorVersion:  a.Extractor.Version,
 		WARC:              p.Objects["warc"],

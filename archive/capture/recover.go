@@ -42,7 +42,11 @@ func IndexRecentOrphans(ctx context.Context, st store.Store, cat catalog.Catalog
 				// not stop the daemon from starting.
 				return nil
 			}
-			if err := cat.Put(ctx, NewEntry(s.Provenance, s.Article, s.ProvenanceRef)); err != nil {
+			e, err := IndexEntry(ctx, st, s)
+			if err != nil {
+				return nil
+			}
+			if err := cat.Put(ctx, e); err != nil {
 				return err
 			}
 			added++

@@ -64,7 +64,13 @@ func Reindex(ctx context.Context, st store.Store, put func(context.Context, []ca
 			stats.Unreadable = append(stats.Unreadable, id+": "+err.Error())
 			return nil
 		}
-		batch = append(batch, NewEntry(s.Provenance, s.Article, s.ProvenanceRef))
+		// The row points at the newest re-extraction, as reextract left it.
+		e, err := IndexEntry(ctx, st, s)
+		if err != nil {
+			stats.Unreadable = append(stats.Unreadable, id+": "+err.Error())
+			return nil
+		}
+		batch = append(batch, e)
 		if len(batch) == batchSize {
 			return flush()
 		}

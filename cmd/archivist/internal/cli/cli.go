@@ -25,6 +25,10 @@ type IO struct {
 	// Resolver, when set, replaces DNS for crawls (tests and the demo use a
 	// loopback-only resolver so no lookup leaves the machine).
 	Resolver netguard.Resolver
+	// Dialer, when set, replaces the network guard's dialer (tests route
+	// checked public addresses to a fixture on loopback with it, so the
+	// guard runs as in production and nothing leaves the machine).
+	Dialer netguard.Dialer
 	// Signals, when set, replaces the process's signals for `serve`
 	// (SIGHUP reloads, SIGTERM and SIGINT stop), so tests can run it in
 	// process.
@@ -94,6 +98,9 @@ func commands() []command {
 		{"export", "export captures as a dataset (JSON Lines)", runExport},
 		{"verify", "check every capture's objects against their recorded SHA-256", runVerify},
 		{"reindex", "rebuild the catalog from the store alone", runReindex},
+		{"migrate", "apply the PostgreSQL schema migrations (--db URL); safe to run twice", runMigrate},
+		{"migrate-catalog", "copy the SQLite catalog (or every capture in the store) into PostgreSQL", runMigrateCatalog},
+		{"reextract", "run the current extractor over archived captures (no fetching); keeps earlier Articles", runReextract},
 		{"serve", "run the daemon: watch sources, archive new articles and their versions", runServe},
 		{"status", "show each source's last poll, counts and stalls (from the daemon's frontier)", runStatus},
 		{"sources", "add, list and remove the sources `serve` watches", runSources},

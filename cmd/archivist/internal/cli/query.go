@@ -301,7 +301,7 @@ func writeCapture(ctx context.Context, a *archiveEnv, e catalog.Entry, format st
 		_, err = io.Out.Write(data)
 		return err
 	case "text":
-		s, err := capture.Load(ctx, a.store, e.CaptureID)
+		s, err := capture.LoadCurrent(ctx, a.store, e.CaptureID)
 		if err != nil {
 			return fmt.Errorf("get: %w", err)
 		}

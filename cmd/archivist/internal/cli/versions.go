@@ -120,11 +120,11 @@ func runDiff(ctx context.Context, args []string, io IO) error {
 		fmt.Fprintf(io.Out, "%s has one version of its content (%d captures, the latest %s): nothing to compare\n", rest[0], len(chain), newer.CaptureID)
 		return nil
 	}
-	oldS, err := capture.Load(ctx, a.store, older.CaptureID)
+	oldS, err := capture.LoadCurrent(ctx, a.store, older.CaptureID)
 	if err != nil {
 		return fmt.Errorf("diff: %w", err)
 	}
-	newS, err := capture.Load(ctx, a.store, newer.CaptureID)
+	newS, err := capture.LoadCurrent(ctx, a.store, newer.CaptureID)
 	if err != nil {
 		return fmt.Errorf("diff: %w", err)
 	}

@@ -334,11 +334,11 @@ func (s *server) diffOf(ctx context.Context, q url.Values) (diffResult, error) {
 	if older.FetchedAt.After(newer.FetchedAt) {
 		older, newer = newer, older
 	}
-	a, err := capture.Load(ctx, s.opts.Store, older.CaptureID)
+	a, err := capture.LoadCurrent(ctx, s.opts.Store, older.CaptureID)
 	if err != nil {
 		return diffResult{}, err
 	}
-	b, err := capture.Load(ctx, s.opts.Store, newer.CaptureID)
+	b, err := capture.LoadCurrent(ctx, s.opts.Store, newer.CaptureID)
 	if err != nil {
 		return diffResult{}, err
 	}

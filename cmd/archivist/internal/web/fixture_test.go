@@ -50,9 +50,10 @@ func storyPage(headline, extra string) string {
 const rulingPage = `<!doctype html><html lang="fr"><head><title>Ottawa ruling awaits judicial review</title>
 <meta property="og:type" content="article"><meta name="author" content="Luc Tremblay">
 <meta property="article:published_time" content="2025-07-07T15:00:00Z"></head><body><article><h1>Ottawa ruling awaits judicial review</h1>
-<p>The judicial review of the shutdown order will be heard in the autumn, the Federal Court said on Tuesday, after both parties asked for more time to prepare their arguments and evidence.</p>
-<p>Legal scholars said the case would test how far courts can look into national security reviews under the Investment Canada Act, which leave most of the evidence out of public view.</p>
-<p>Until the hearing, the company may keep operating in Canada under the terms of an interim arrangement agreed with the department of industry last week.</p>
+<p>The judicial review of the shutdown order will be heard at a hearing in the autumn, the Federal Court said on Tuesday.</p>
+<p>Les deux parties ont demandé plus de temps pour préparer leurs arguments et leurs preuves, selon la Cour fédérale, qui entendra la cause à l'automne.</p>
+<p>Des juristes estiment que l'affaire montrera jusqu'où les tribunaux peuvent examiner les examens de sécurité nationale prévus par la Loi sur Investissement Canada, dont la plupart des preuves restent secrètes.</p>
+<p>D'ici l'audience, l'entreprise peut poursuivre ses activités au Canada selon les termes d'un arrangement provisoire conclu avec le ministère de l'Industrie la semaine dernière.</p>
 </article></body></html>`
 
 // hostilePage tries everything a page could do to act on the archive:

@@ -87,7 +87,7 @@ func (s *server) serveCapture(w http.ResponseWriter, r *http.Request, e catalog.
 		h.Set("Content-Length", strconv.Itoa(len(data)))
 		_, _ = w.Write(data)
 	case modText:
-		st, err := capture.Load(ctx, s.opts.Store, e.CaptureID)
+		st, err := capture.LoadCurrent(ctx, s.opts.Store, e.CaptureID)
 		if err != nil {
 			s.serverError(w, err)
 			return

@@ -251,7 +251,7 @@ func (s *server) pageCapture(w http.ResponseWriter, r *http.Request) {
 		s.uiFail(w, r, err)
 		return
 	}
-	st, err := capture.Load(ctx, s.opts.Store, e.CaptureID)
+	st, err := capture.LoadCurrent(ctx, s.opts.Store, e.CaptureID)
 	if err != nil {
 		s.uiFail(w, r, err)
 		return
