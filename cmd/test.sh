@@ -37,6 +37,27 @@ fi
 # Fail, rather than skip, the browser tests when Chromium is missing.
 export ARCHIVIST_REQUIRE_CHROMIUM=1
 
+# PostgreSQL: the PostgreSQL catalog, frontier and host slots, and the
+# three-replica test, run against real servers that the tests start
+# themselves (archive/pgdb/pgtest: initdb into a temporary directory, listen on
+# 127.0.0.1, killed by PID at the end). Only the binaries are needed.
+if [ -z "${ARCHIVIST_POSTGRES_BIN:-}" ] && [ -z "${ARCHIVIST_TEST_POSTGRES:-}" ] &&
+	! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	echo "test.sh: installing postgresql (apt-get) for the PostgreSQL tests"
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: apt-get is missing: install PostgreSQL and set ARCHIVIST_POSTGRES_BIN to the directory of initdb and postgres" >&2
+		exit 1
+	fi
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+	$sudo apt-get update -qq >/dev/null
+	# The tests use only the binaries; a system cluster the package may
+	# start on port 5432 is not touched.
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+# Fail, rather than skip, the PostgreSQL tests when the server is missing.
+export ARCHIVIST_REQUIRE_POSTGRES=1
+
 echo "test.sh: gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -47,3 +68,14 @@ go vet ./...
 
 echo "test.sh: go test"
 go test -count=1 -timeout 20m "$@" ./...
+
+# Fuzzing: each target runs briefly on top of its seed corpus in testdata
+# (which the plain test run above already replays). Only for the whole
+# suite (no arguments) unless ARCHIVIST_FUZZTIME is set; 0 skips it.
+fuzztime="${ARCHIVIST_FUZZTIME:-5s}"
+if [ "$fuzztime" != 0 ] && { [ $# -eq 0 ] || [ -n "${ARCHIVIST_FUZZTIME:-}" ]; }; then
+	for target in FuzzNormalize:./crawler/urlnorm FuzzExtract:./extract FuzzReadCapture:./archive/warc; do
+		echo "test.sh: fuzz ${target%%:*} for $fuzztime"
+		go test -run '^$' -fuzz "^${target%%:*}\$" -fuzztime "$fuzztime" "${target#*:}"
+	done
+fi

@@ -91,6 +91,10 @@ type Config struct {
 	// times the request held its politeness slot. Tests and activity
 	// displays use it; it must be quick and safe for concurrent use.
 	OnRequest func(RequestEvent)
+	// HostGate, when set, holds every request until the host has a slot
+	// across all the processes sharing the gate (several daemons on one
+	// frontier); nil keeps politeness in-process.
+	HostGate HostGate
 }
 
 // RequestEvent describes one HTTP round trip as the politeness limiter saw

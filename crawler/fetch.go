@@ -35,7 +35,7 @@ func newCollector(userAgent string, rt http.RoundTripper, jar http.CookieJar, ch
 	c.ParseHTTPErrorResponse = true
 	c.MaxBodySize = 0      // the recording transport already cut the body at max_body_bytes
 	c.SetRequestTimeout(0) // per hop, in the recording transport
-	c.WithTransport(rt)
+	c.WithTransport(keepEncoded{rt})
 	// Some sites set a cookie and redirect to the same URL, so a jar is
 	// needed; its lifetime is the Fetcher's (one run) or CookieLifetime.
 	c.SetCookieJar(jar)

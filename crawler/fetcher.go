@@ -150,9 +150,10 @@ func (f *Fetcher) Ready(host string) bool {
 }
 
 // BusyHosts returns the hosts that cannot take a request right now: all
-// their slots in use or their delay not yet passed. A scheduler leases
+// their slots in use or their delay not yet passed, here or, with a
+// HostGate, in any process sharing it. A scheduler leases
 // work for other hosts meanwhile, so no worker sits waiting on one host.
-func (f *Fetcher) BusyHosts() []string { return f.limiter.busy() }
+func (f *Fetcher) BusyHosts() []string { return gateBusy(f.cfg.HostGate, f.limiter.busy()) }
 
 // BackOff keeps every request away from host until t, as a Retry-After
 // does (used to restore back-offs recorded before a restart).

@@ -77,6 +77,7 @@ type recordingTransport struct {
 	maxBody   int64
 	clock     func() time.Time
 	onRequest func(RequestEvent)
+	gate      HostGate
 }
 
 func newRecordingTransport(cfg Config, limiter *hostLimiter, backoff *hostBackoff) *recordingTransport {
@@ -106,6 +107,7 @@ func newRecordingTransport(cfg Config, limiter *hostLimiter, backoff *hostBackof
 		maxBody:   cfg.MaxBodyBytes,
 		clock:     cfg.Clock,
 		onRequest: cfg.OnRequest,
+		gate:      cfg.HostGate,
 	}
 }
 
@@ -125,6 +127,20 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil {
 		st.fail(req.URL.String(), err)
 		return nil, err
+	}
+	if t.gate != nil {
+		// The shared slot is taken after the local one, so this process
+		// never holds more shared slots than its own limit allows.
+		par, delay := t.limiter.limits(host)
+		shared, err := t.gate.Acquire(req.Context(), host, par, delay)
+		if err != nil {
+			release()
+			st.fail(req.URL.String(), err)
+			return nil, err
+		}
+		local := release
+		release = func() { shared(); local() }
+		slot = time.Now()
 	}
 	status := 0
 	defer func() {

@@ -3,7 +3,7 @@
 // objects in the store, and `archivist reindex` rebuilds it from the store
 // alone.
 //
-// Backends live in sub-packages (sqlite; postgres later) and all pass the
+// Backends live in sub-packages (sqlite, postgres) and all pass the
 // shared suite in catalogtest.
 package catalog
 
@@ -118,6 +118,12 @@ type Catalog interface {
 	Search(ctx context.Context, q Query) ([]Hit, error)
 	// Count returns how many entries match f.
 	Count(ctx context.Context, f Filter) (int, error)
+	// FirstByPayload returns the earliest full capture (Kind "response",
+	// by FetchedAt, then CaptureID) whose PayloadSHA256 is sha256, under
+	// any URL, or ErrNotFound. The capture pipeline uses it to store a
+	// payload the archive already holds as a revisit record instead of a
+	// second copy.
+	FirstByPayload(ctx context.Context, sha256 string) (Entry, error)
 	// Close releases the catalog.
 	Close() error
 }

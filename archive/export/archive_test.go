@@ -145,6 +145,10 @@ func TestWARCExport(t *testing.T) {
 		t.Errorf("%d index entries, want 11 (10 responses, 1 revisit)", len(entries))
 	}
 	checkIndexPointsAtRecords(t, entries, data, "ds.warc.gz")
+	checkRevisitsResolve(t, entries, data)
+	if m.RevisitTargetsAdded != 0 {
+		t.Errorf("%d revisit targets added, but every original is selected", m.RevisitTargetsAdded)
+	}
 	if len(m.Files) != 4 || m.Files[1].Role != RoleIndex || m.Files[1].Path != "ds.cdxj" {
 		t.Errorf("manifest files %+v", m.Files)
 	}
@@ -158,7 +162,7 @@ func TestWACZ(t *testing.T) {
 	f := buildArchive(t)
 	dir := t.TempDir()
 	now := time.Date(2025, 8, 1, 12, 0, 0, 0, time.UTC)
-	exportTo(t, f, dir, "ds.wacz", Options{Format: WACZ, Now: now, Query: Query{Versions: LatestVersions}})
+	m := exportTo(t, f, dir, "ds.wacz", Options{Format: WACZ, Now: now, Query: Query{Versions: LatestVersions}})
 	path := filepath.Join(dir, "ds.wacz")
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -240,11 +244,16 @@ func TestWACZ(t *testing.T) {
 	}
 
 	// Latest versions only: the second TOI version and the Reuters
-	// revisit stand for their pages.
+	// revisit stand for their pages, and the first Reuters capture is
+	// added for the payload the revisit refers to.
 	entries := readCDXJ(t, content["indexes/index.cdxj"])
 	checkIndexPointsAtRecords(t, entries, content["archive/data.warc.gz"], "data.warc.gz")
-	if len(entries) != 9 {
-		t.Errorf("%d index entries, want 9 (one per page)", len(entries))
+	if len(entries) != 10 {
+		t.Errorf("%d index entries, want 10 (one per page and the revisit's original)", len(entries))
+	}
+	checkRevisitsResolve(t, entries, content["archive/data.warc.gz"])
+	if m.RevisitTargetsAdded != 1 || m.Rows != 9 {
+		t.Errorf("manifest: %d rows, %d revisit targets added; want 9 and 1", m.Rows, m.RevisitTargetsAdded)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(content["pages/pages.jsonl"]))
 	sc.Buffer(nil, 16<<20)
@@ -325,5 +334,38 @@ func TestLineSorterSpills(t *testing.T) {
 	}
 	for _, f := range files {
 		f.Close()
+	}
+}
+
+// checkRevisitsResolve checks that every revisit record in the index
+// refers to a response that is in the index too, so replay finds it.
+func checkRevisitsResolve(t *testing.T, entries []cdxjEntry, warcData []byte) {
+	t.Helper()
+	revisits := 0
+	for _, e := range entries {
+		if e.block.Mime != "warc/revisit" {
+			continue
+		}
+		revisits++
+		off, _ := strconv.ParseInt(e.block.Offset, 10, 64)
+		r, err := iawarc.NewReader(bytes.NewReader(warcData[off:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.ReadRecord()
+		if err != nil {
+			t.Fatal(err)
+		}
+		uri := rec.Header.Get("WARC-Refers-To-Target-URI")
+		date, _ := time.Parse(time.RFC3339Nano, rec.Header.Get("WARC-Refers-To-Date"))
+		rec.Content.Close()
+		if !slices.ContainsFunc(entries, func(o cdxjEntry) bool {
+			return o.block.Mime != "warc/revisit" && o.block.URL == uri && o.ts == date.UTC().Format("20060102150405")
+		}) {
+			t.Errorf("revisit of %s refers to %s at %s, which is not in the export", e.block.URL, uri, date)
+		}
+	}
+	if revisits == 0 {
+		t.Errorf("no revisit in the export to check")
 	}
 }

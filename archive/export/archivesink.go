@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"crypto/sha256"
+	"hash/fnv"
 
+	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/catalog"
 )
 
@@ -22,10 +24,20 @@ import (
 // pages, then packages everything (see wacz.go).
 type archiveSink struct {
 	st       Store
+	cat      Catalog
+	hidden   func(catalog.Entry) bool
 	warc     *hashingWriter
 	filename string // the WARC's name in the CDXJ lines
 	index    *lineSorter
 	err      error
+
+	// written holds a 64-bit hash of every capture copied so far (8 bytes
+	// and map overhead a capture), so that a revisit's payload record is
+	// added when the capture it refers to is not in the export, and only
+	// once.
+	written map[uint64]struct{}
+	// added counts captures copied only because a revisit refers to them.
+	added int
 
 	// WARC format: where the CDXJ index goes.
 	indexOut io.Writer
@@ -63,13 +75,23 @@ func (h *hashingWriter) Write(p []byte) (int, error) {
 func (h *hashingWriter) flush() error { return h.bw.Flush() }
 
 // newWARCSink writes the WARC to warcFile and its CDXJ index to indexOut.
-func newWARCSink(st Store, warcFile *os.File, filename string, indexOut io.Writer, scratch func() (*os.File, error)) *archiveSink {
-	return &archiveSink{st: st, warc: newHashingWriter(warcFile), filename: filename, index: newLineSorter(scratch), indexOut: indexOut}
+func newWARCSink(src source, warcFile *os.File, filename string, indexOut io.Writer, scratch func() (*os.File, error)) *archiveSink {
+	return &archiveSink{
+		st: src.st, cat: src.cat, hidden: src.hidden, written: map[uint64]struct{}{},
+		warc: newHashingWriter(warcFile), filename: filename, index: newLineSorter(scratch), indexOut: indexOut,
+	}
+}
+
+// source is where an archive sink reads captures from.
+type source struct {
+	st     Store
+	cat    Catalog
+	hidden func(catalog.Entry) bool
 }
 
 // newWACZSink builds the parts of a WACZ in scratch files and packages
 // them into zipOut on close.
-func newWACZSink(st Store, zipOut io.Writer, scratch func() (*os.File, error), meta waczMeta) (*archiveSink, error) {
+func newWACZSink(src source, zipOut io.Writer, scratch func() (*os.File, error), meta waczMeta) (*archiveSink, error) {
 	warcFile, err := scratch()
 	if err != nil {
 		return nil, err
@@ -79,7 +101,8 @@ func newWACZSink(st Store, zipOut io.Writer, scratch func() (*os.File, error), m
 		return nil, err
 	}
 	s := &archiveSink{
-		st: st, warc: newHashingWriter(warcFile), filename: "data.warc.gz", index: newLineSorter(scratch),
+		st: src.st, cat: src.cat, hidden: src.hidden, written: map[uint64]struct{}{},
+		warc: newHashingWriter(warcFile), filename: "data.warc.gz", index: newLineSorter(scratch),
 		zipOut: zipOut, pages: newHashingWriter(pagesFile),
 		wacz: &waczParts{meta: meta, scratch: scratch},
 	}
@@ -101,26 +124,14 @@ type waczPage struct {
 }
 
 func (s *archiveSink) add(ctx context.Context, e catalog.Entry, _ string) error {
-	rc, err := s.st.Get(ctx, e.WARC.Key)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", e.WARC.Key, err)
-	}
-	defer rc.Close()
-	var last *indexedRecord
-	_, sum, err := copyMembers(rc, s.warc, s.warc.n, func(rec indexedRecord) {
-		if s.err == nil {
-			s.err = s.index.add(cdxjLine(rec, s.filename))
+	if e.Kind == "revisit" {
+		if err := s.addRevisitTarget(ctx, e); err != nil {
+			return err
 		}
-		last = &rec
-	})
+	}
+	last, err := s.copyCapture(ctx, e)
 	if err != nil {
-		return fmt.Errorf("copy %s: %w", e.WARC.Key, err)
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if e.WARC.SHA256 != "" && sum != e.WARC.SHA256 {
-		return fmt.Errorf("copy %s: sha256 %s, recorded %s: the object is damaged (run `archivist verify`)", e.WARC.Key, sum, e.WARC.SHA256)
+		return err
 	}
 	if s.wacz != nil && last != nil {
 		line, err := json.Marshal(waczPage{
@@ -136,6 +147,76 @@ func (s *archiveSink) add(ctx context.Context, e catalog.Entry, _ string) error 
 		}
 	}
 	return nil
+}
+
+// addRevisitTarget copies the capture holding the payload a revisit
+// refers to, unless it is already in the export: a revisit record alone
+// cannot be replayed. It is not a row (no page, not counted), and an
+// embargoed target is not added.
+func (s *archiveSink) addRevisitTarget(ctx context.Context, e catalog.Entry) error {
+	data, err := readVerified(ctx, s.st, e.Provenance)
+	if err != nil {
+		return err
+	}
+	var prov archive.Provenance
+	if err := json.Unmarshal(data, &prov); err != nil {
+		return fmt.Errorf("decode %s: %w", e.Provenance.Key, err)
+	}
+	if prov.Revisit == nil || prov.Revisit.CaptureID == "" {
+		return nil
+	}
+	target := prov.Revisit.CaptureID
+	if _, ok := s.written[idHash(target)]; ok {
+		return nil
+	}
+	te, err := s.cat.Get(ctx, target)
+	if err != nil {
+		return fmt.Errorf("revisit %s refers to capture %s: %w (run `archivist verify`)", e.CaptureID, target, err)
+	}
+	if s.hidden != nil && s.hidden(te) {
+		return nil
+	}
+	if _, err := s.copyCapture(ctx, te); err != nil {
+		return err
+	}
+	s.added++
+	return nil
+}
+
+// copyCapture appends one capture's WARC file and indexes it; it returns
+// the last response or revisit record (the final hop).
+func (s *archiveSink) copyCapture(ctx context.Context, e catalog.Entry) (*indexedRecord, error) {
+	rc, err := s.st.Get(ctx, e.WARC.Key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", e.WARC.Key, err)
+	}
+	defer rc.Close()
+	var last *indexedRecord
+	_, sum, err := copyMembers(rc, s.warc, s.warc.n, func(rec indexedRecord) {
+		if s.err == nil {
+			s.err = s.index.add(cdxjLine(rec, s.filename))
+		}
+		last = &rec
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy %s: %w", e.WARC.Key, err)
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if e.WARC.SHA256 != "" && sum != e.WARC.SHA256 {
+		return nil, fmt.Errorf("copy %s: sha256 %s, recorded %s: the object is damaged (run `archivist verify`)", e.WARC.Key, sum, e.WARC.SHA256)
+	}
+	s.written[idHash(e.CaptureID)] = struct{}{}
+	return last, nil
+}
+
+// idHash is a 64-bit FNV-1a hash of a capture id; a million ids collide
+// with probability about 2^-25.
+func idHash(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
 }
 
 func (s *archiveSink) close() error {

@@ -3,6 +3,8 @@ package export
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -233,4 +235,80 @@ report police city region election vote party leader official spokesperson water
 bridge rail airport climate storm flood drought farmers workers union strike talks agreement deal sanctions
 investors shares bank rates inflation growth export import factory plant jobs wages tax spending plan law bill
 parliament senate president prime foreign ministry embassy border health vaccine study researchers university`)
+}
+
+// BenchmarkExportRealArchive exports N captures from a real SQLite
+// catalog and local store, filled beforehand (objects written straight
+// into the store's directory layout, catalog rows in batches), so that
+// SQLite's reading and the store's file reads are part of the figure.
+//
+//	ARCHIVIST_BENCH_ROWS=100000 go test ./archive/export -run '^$' -bench RealArchive -benchtime 1x -timeout 60m
+func BenchmarkExportRealArchive(b *testing.B) {
+	rows := 20000
+	if v := os.Getenv("ARCHIVIST_BENCH_ROWS"); v != "" {
+		rows, _ = strconv.Atoi(v)
+	}
+	f := newFixture(b)
+	syn := &synthetic{n: rows, t0: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), warc: templateWARC(b), vocab: vocabulary()}
+	ctx := context.Background()
+	warcSum := sha256.Sum256(syn.warc)
+	batch := make([]catalog.Entry, 0, 1000)
+	write := func(key string, data []byte) archive.ObjectRef {
+		path := filepath.Join(f.dir, filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		return archive.ObjectRef{Key: key, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	}
+	st := syn.store()
+	for i := range rows {
+		e := syn.entry(i)
+		read := func(key string) []byte {
+			rc, err := st.Get(ctx, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(rc)
+			return data
+		}
+		e.WARC = write(e.WARC.Key, syn.warc)
+		e.WARC.SHA256 = hex.EncodeToString(warcSum[:])
+		e.Article = write(e.Article.Key, read(e.Article.Key))
+		var prov archive.Provenance
+		json.Unmarshal(read(e.Provenance.Key), &prov)
+		prov.Objects = map[string]archive.ObjectRef{"article": e.Article, "warc": e.WARC}
+		provJSON, _ := json.Marshal(prov)
+		e.Provenance = write(e.Provenance.Key, provJSON)
+		batch = append(batch, e)
+		if len(batch) == cap(batch) || i == rows-1 {
+			if err := f.cat.PutBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	b.ResetTimer()
+	for _, format := range []Format{JSONL, Parquet, WACZ} {
+		b.Run(fmt.Sprintf("format=%s/rows=%d", format, rows), func(b *testing.B) {
+			for range b.N {
+				dir := b.TempDir()
+				peak, base := measurePeak(func() {
+					_, err := Export(ctx, f.st, f.cat, Options{
+						Format: format, Out: filepath.Join(dir, "bench"+format.Extension()), Now: time.Now(),
+						Software: archive.Component{Name: "archivist", Version: "bench"},
+						Query:    Query{Text: "council"},
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				})
+				b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MiB")
+				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			}
+		})
+	}
 }

@@ -42,8 +42,11 @@ type Manifest struct {
 	ExcludedByEmbargo int          `json:"excluded_by_embargo"`
 	NearDuplicates    *NearDupInfo `json:"near_duplicates"`
 	Rows              int          `json:"rows"`
-	Captures          CaptureList  `json:"captures"`
-	Files             []File       `json:"files"`
+	// RevisitTargetsAdded counts captures a WARC or WACZ export holds
+	// only because a selected revisit refers to their payload.
+	RevisitTargetsAdded int         `json:"revisit_targets_added"`
+	Captures            CaptureList `json:"captures"`
+	Files               []File      `json:"files"`
 }
 
 // NearDupInfo says how near-duplicate clusters were found.

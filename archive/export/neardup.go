@@ -58,9 +58,9 @@ const unknownPublished = int64(1<<63 - 1)
 // them. It holds sigBytes+8 bytes and a bit per row; clustering adds 8
 // bytes a row for the union-find and a transient 8 bytes a row per band.
 type nearDups struct {
-	chunks    [][]byte // sigBytes per row
-	published []int64  // unix seconds, unknownPublished when absent
-	none      []uint64 // bit set: row has too little text to cluster
+	chunks    [][]byte  // sigBytes per row
+	published [][]int64 // unix seconds, unknownPublished when absent; chunkRows per chunk
+	none      []uint64  // bit set: row has too little text to cluster
 	n         int
 	seeds     [sigBytes]uint64
 }
@@ -81,6 +81,7 @@ func (d *nearDups) add(text string, published *time.Time) {
 	d.n++
 	if i%chunkRows == 0 {
 		d.chunks = append(d.chunks, make([]byte, chunkRows*sigBytes))
+		d.published = append(d.published, make([]int64, 0, chunkRows))
 	}
 	if i%64 == 0 {
 		d.none = append(d.none, 0)
@@ -89,11 +90,13 @@ func (d *nearDups) add(text string, published *time.Time) {
 	if published != nil {
 		p = published.Unix()
 	}
-	d.published = append(d.published, p)
+	d.published[i/chunkRows] = append(d.published[i/chunkRows], p)
 	if !d.signature(text, d.sig(i)) {
 		d.none[i/64] |= 1 << (i % 64)
 	}
 }
+
+func (d *nearDups) publishedAt(i int) int64 { return d.published[i/chunkRows][i%chunkRows] }
 
 func (d *nearDups) sig(i int) []byte {
 	off := (i % chunkRows) * sigBytes
@@ -230,7 +233,7 @@ func (d *nearDups) clusters() *clusters {
 		}
 	}
 	keys = nil
-	c.finish(d.published)
+	c.finish(d.publishedAt)
 	return c
 }
 
@@ -271,7 +274,7 @@ func (c *clusters) union(a, b int) {
 	c.parent[rb] = int32(ra)
 }
 
-func (c *clusters) finish(published []int64) {
+func (c *clusters) finish(published func(int) int64) {
 	c.keep = make([]int32, len(c.parent))
 	c.multiRoot = make([]uint64, (len(c.parent)+63)/64)
 	for i := range c.parent {
@@ -285,7 +288,7 @@ func (c *clusters) finish(published []int64) {
 		c.multiRoot[r/64] |= 1 << (r % 64)
 		// Rows arrive in capture order, so among equal publication times
 		// the one already kept was captured first.
-		if k := c.keep[r]; published[i] < published[k] {
+		if k := c.keep[r]; published(i) < published(int(k)) {
 			c.keep[r] = int32(i)
 		}
 	}

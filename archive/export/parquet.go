@@ -14,7 +14,9 @@ import (
 
 // parquetRow is the Parquet schema: the CSV columns, typed. Times are
 // TIMESTAMP(MICROS, UTC); publication and modification dates are null
-// when unknown; lists are LIST<STRING>; evidence is a JSON string. The
+// when unknown; lists are LIST<STRING>; evidence is a string of JSON
+// (plain STRING: parquet-go v0.32 writes a pointer under its JSON
+// logical type as null, and panics on a string there). The
 // schema is fixed, so the optional columns are always present and null
 // unless asked for.
 type parquetRow struct {
@@ -48,7 +50,7 @@ type parquetRow struct {
 	ExtractorVersion  string     `parquet:"extractor_version,dict"`
 	PayloadSHA256     string     `parquet:"payload_sha256"`
 	Text              string     `parquet:"text"`
-	Evidence          string     `parquet:"evidence,optional,json"`
+	Evidence          *string    `parquet:"evidence,optional"`
 	Versions          []string   `parquet:"versions,optional,list"`
 	Outlinks          []string   `parquet:"outlinks,optional,list"`
 }
@@ -102,9 +104,9 @@ func (s *parquetSink) add(ctx context.Context, e catalog.Entry, clusterID string
 		Extractor: r.Extractor.Name, ExtractorVersion: r.Extractor.Version,
 		PayloadSHA256: p.PayloadSHA256, Text: r.Text,
 	}
-	if s.load.with.Evidence {
-		// optional: the empty string (no evidence recorded) is null.
-		pr.Evidence = string(r.Evidence)
+	if s.load.with.Evidence && len(r.Evidence) > 0 {
+		ev := string(r.Evidence)
+		pr.Evidence = &ev
 	}
 	if s.load.with.Versions {
 		pr.Versions = nonNil(r.Versions)

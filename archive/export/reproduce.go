@@ -59,6 +59,9 @@ func Reproduce(ctx context.Context, st Store, cat Catalog, manifestPath string, 
 	opts.Format, opts.Query, opts.With, opts.Dedupe = want.Format, want.Query, with, want.Dedupe
 	opts.Out, opts.Force, opts.Now, opts.Stdout = filepath.Join(ro.Dir, data.Path), ro.Force, want.Created, nil
 	opts.ids = ids
+	// The archive's location is recorded inside a WACZ's description; an
+	// archive copied elsewhere is still the same archive.
+	opts.Archive = want.Archive
 	if err := opts.check(); err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)
 	}

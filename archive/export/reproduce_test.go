@@ -14,11 +14,13 @@ import (
 	"github.com/archivist-project/archivist/archive"
 )
 
+// reproduceOpts reproduces into dir from the fixture archive, as if it
+// had been moved since (another location).
 func reproduceOpts(dir string) ReproduceOptions {
 	return ReproduceOptions{Dir: dir, Options: Options{
 		Software:  archive.Component{Name: "archivist", Version: "test"},
 		Extractor: archive.Component{Name: "archivist-extract", Version: "test"},
-		Archive:   "file:///fixture",
+		Archive:   "file:///elsewhere/store",
 	}}
 }
 

@@ -44,9 +44,9 @@ func (e *exporter) toFiles(ctx context.Context, check func(*Manifest) error) (*M
 	mainFile := set.file(p.main)
 	switch e.opts.Format {
 	case WARC:
-		out = newWARCSink(e.st, mainFile, filepath.Base(p.main), set.file(p.index), scratch)
+		out = newWARCSink(source{e.st, e.cat, e.opts.Hidden}, mainFile, filepath.Base(p.main), set.file(p.index), scratch)
 	case WACZ:
-		out, err = newWACZSink(e.st, mainFile, scratch, waczMeta{
+		out, err = newWACZSink(source{e.st, e.cat, e.opts.Hidden}, mainFile, scratch, waczMeta{
 			Title:       "Archivist export " + filepath.Base(p.main),
 			Description: fmt.Sprintf("%d captures selected from %s; see %s and %s.", sel.n, e.opts.Archive, filepath.Base(p.manifest), filepath.Base(p.datasheet)),
 			Created:     e.opts.Now, Software: e.opts.Software.Name + " " + e.opts.Software.Version,
@@ -58,7 +58,7 @@ func (e *exporter) toFiles(ctx context.Context, check func(*Manifest) error) (*M
 		return nil, err
 	}
 	sheet := newSheet()
-	m, err := e.writeRows(ctx, captures, sel, out, sheet)
+	m, err := e.writeRows(ctx, captures, &sel, out, sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (e *exporter) toStdout(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.writeRows(ctx, tmp, sel, out, newSheet())
+	return e.writeRows(ctx, tmp, &sel, out, newSheet())
 }
 
 func (e *exporter) tabularSink(load *loader, w io.Writer) (sink, error) {
@@ -140,12 +140,14 @@ func (e *exporter) tabularSink(load *loader, w io.Writer) (sink, error) {
 // writeRows reads the capture list and writes every row to out, in
 // order, dropping near-duplicates with Dedupe. It returns the manifest
 // without its file list.
-func (e *exporter) writeRows(ctx context.Context, captures io.Reader, sel selection, out sink, sheet *sheet) (*Manifest, error) {
+func (e *exporter) writeRows(ctx context.Context, captures io.Reader, sel *selection, out sink, sheet *sheet) (*Manifest, error) {
 	var cl *clusters
 	if sel.dup != nil {
 		e.opts.Progress.Phase("clustering", -1)
 		cl = sel.dup.clusters()
-		sel.dup = nil // the signatures are no longer needed
+		// The signatures are no longer needed: dropping them here (sel is
+		// the caller's) frees 72 bytes a row before the writers start.
+		sel.dup = nil
 		e.opts.Progress.Done()
 	}
 	m := &Manifest{
@@ -191,6 +193,9 @@ func (e *exporter) writeRows(ctx context.Context, captures io.Reader, sel select
 	}
 	if err := out.close(); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
+	}
+	if a, ok := out.(*archiveSink); ok {
+		m.RevisitTargetsAdded = a.added
 	}
 	if cl != nil {
 		m.NearDuplicates = &NearDupInfo{

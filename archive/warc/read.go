@@ -115,7 +115,9 @@ func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.He
 			c.Exchange.Robots.Policy = first(c.Info["robots"])
 		}
 	case gowarc.Request:
-		if b, ok := rec.Block().(gowarc.HttpRequestBlock); ok {
+		// A request head gowarc could not parse has no header (nil): the
+		// hop is kept without its request header.
+		if b, ok := rec.Block().(gowarc.HttpRequestBlock); ok && b.HttpHeader() != nil {
 			hdr := b.HttpHeader().Clone()
 			*pendingReq = &hdr
 		}
@@ -126,6 +128,9 @@ func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.He
 		b, ok := rec.Block().(gowarc.HttpResponseBlock)
 		if !ok {
 			return fmt.Errorf("read warc: response record %s has no HTTP block", rec.RecordId())
+		}
+		if b.HttpHeader() == nil {
+			return fmt.Errorf("read warc: response record %s has an HTTP head that does not parse", rec.RecordId())
 		}
 		date, _ := h.GetTime(gowarc.WarcDate)
 		hop := archive.Hop{

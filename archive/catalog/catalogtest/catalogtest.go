@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Catalog) {
 		{"SearchUnicode", testSearchUnicode},
 		{"SearchHostileQueries", testSearchHostileQueries},
 		{"Select", testSelect},
+		{"FirstByPayload", testFirstByPayload},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

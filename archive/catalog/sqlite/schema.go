@@ -21,6 +21,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "captures and full-text index", sql: schemaV1},
+		{version: 2, name: "payload digest index", sql: schemaV2},
 	}
 }
 
@@ -104,6 +105,13 @@ CREATE TRIGGER captures_fts_update AFTER UPDATE OF title, text ON captures BEGIN
 	INSERT INTO captures_fts (captures_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
 	INSERT INTO captures_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
 END;
+`
+
+// schemaV2 indexes captures by payload digest, so that deduplication
+// across the whole archive (FirstByPayload) is one index seek per capture
+// rather than a scan.
+const schemaV2 = `
+CREATE INDEX captures_payload ON captures (payload_sha256, fetched_at, capture_id);
 `
 
 const createMigrationsTable = `

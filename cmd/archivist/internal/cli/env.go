@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/archivist-project/archivist/archive/catalog/sqlite"
 	"github.com/archivist-project/archivist/archive/store"
 	"github.com/archivist-project/archivist/archive/store/location"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
@@ -30,12 +29,14 @@ type common struct {
 	data       string
 	configPath string
 	logLevel   string
+	db         string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", "", "data directory (default $ARCHIVIST_DATA or ./archivist-data)")
 	fs.StringVar(&c.configPath, "config", "", "YAML configuration file")
 	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
+	fs.StringVar(&c.db, "db", "", "catalog and frontier database: postgres://USER@HOST/DB (default $ARCHIVIST_DB, else SQLite in the data directory)")
 }
 
 // load builds the configuration: defaults, then the config file, then the
@@ -58,6 +59,12 @@ func (c *common) load(io IO) (config.Config, error) {
 	}
 	if c.logLevel != "" {
 		cfg.Log.Level = c.logLevel
+	}
+	switch {
+	case c.db != "":
+		cfg.DB = c.db
+	case cfg.DB == "" && io.Getenv("ARCHIVIST_DB") != "":
+		cfg.DB = io.Getenv("ARCHIVIST_DB")
 	}
 	if err := cfg.Validate(); err != nil {
 		where := "settings"
@@ -90,7 +97,7 @@ type archiveEnv struct {
 	cfg     config.Config
 	dir     string
 	store   store.Store
-	catalog *sqlite.Catalog
+	catalog archiveCatalog
 	log     *slog.Logger
 }
 
@@ -144,7 +151,7 @@ func openArchive(ctx context.Context, cfg config.Config, storeURL string, create
 		return nil, fmt.Errorf("open store of %s: %w", dir, err)
 	}
 	log := newLogger(cfg, io)
-	cat, err := sqlite.Open(ctx, filepath.Join(dir, catalogFile), log)
+	cat, err := openCatalog(ctx, cfg, dir, log)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open catalog: %w", err)

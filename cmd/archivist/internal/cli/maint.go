@@ -61,9 +61,10 @@ func runExtract(ctx context.Context, args []string, io IO) error {
 }
 
 func runVerify(ctx context.Context, args []string, io IO) error {
-	fs := newFlagSet("verify", io, "[--data DIR]")
+	fs := newFlagSet("verify", io, "[--data DIR] [--repair]")
 	var c common
 	c.register(fs)
+	repair := fs.Bool("repair", false, "index complete captures the catalog lacks (never deletes or rewrites anything)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -78,15 +79,28 @@ func runVerify(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	defer a.Close()
-	stats, err := capture.Verify(ctx, a.store, a.catalog, int64(cfg.Crawl.MaxBodyBytes)*4, func(p capture.Problem) {
-		fmt.Fprintln(io.Out, p.String())
+	stats, err := capture.Audit(ctx, a.store, a.catalog, capture.VerifyOptions{
+		MaxWARCBody: int64(cfg.Crawl.MaxBodyBytes) * 4,
+		Repair:      *repair,
+		Report:      func(p capture.Problem) { fmt.Fprintln(io.Out, p.String()) },
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.Out, "verified %d captures, %d objects in %s: %d problems\n", stats.Captures, stats.Objects, a.store.Location(), stats.Problems)
+	fmt.Fprintf(io.Out, "verified %d captures, %d objects in %s: %d problems", stats.Captures, stats.Objects, a.store.Location(), stats.Problems)
+	if *repair {
+		fmt.Fprintf(io.Out, ", %d repaired", stats.Repaired)
+	}
+	if stats.Leftovers > 0 {
+		fmt.Fprintf(io.Out, ", %d leftovers of interrupted captures (harmless, kept)", stats.Leftovers)
+	}
+	fmt.Fprintln(io.Out)
 	if stats.Problems > 0 {
-		return &PartialError{Msg: fmt.Sprintf("verify: %d problems found", stats.Problems)}
+		hint := ""
+		if !*repair {
+			hint = " (`archivist verify --repair` indexes complete orphans)"
+		}
+		return &PartialError{Msg: fmt.Sprintf("verify: %d problems found%s", stats.Problems, hint)}
 	}
 	return nil
 }
@@ -107,6 +121,10 @@ func runReindex(ctx context.Context, args []string, io IO) error {
 	a, err := openArchive(ctx, cfg, "", false, io)
 	if err != nil {
 		return err
+	}
+	if usePostgres(cfg) {
+		defer a.Close()
+		return reindexPostgres(ctx, a, io)
 	}
 	// The new catalog is built beside the old one and swapped in only when
 	// complete, so an interrupted reindex leaves the old catalog intact.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/crawler/daemon"
-	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 )
 
 // frontierFile is the daemon's durable queue inside the data directory.
@@ -73,12 +71,13 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	log := a.log
-	fr, err := frontiersqlite.Open(ctx, filepath.Join(a.dir, frontierFile), log)
+	df, err := openDaemonFrontier(ctx, cfg, a.dir, log)
 	if err != nil {
 		a.Close()
-		return fmt.Errorf("serve: open frontier: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	}
-	closeAll := func() error { return errors.Join(fr.Close(), a.Close()) }
+	fr := df.fr
+	closeAll := func() error { return errors.Join(df.close(), a.Close()) }
 
 	// Index captures that a killed process stored but never catalogued,
 	// before any retried fetch could record them a second time.
@@ -97,6 +96,8 @@ func runServe(ctx context.Context, args []string, io IO) error {
 	}, log)
 	dcfg := daemonConfig(cfg, sources)
 	dcfg.Crawler.Resolver = io.Resolver
+	dcfg.Crawler.Dialer = io.Dialer
+	dcfg.Crawler.HostGate = df.gate
 	if io.Getenv(loopbackOnlyEnv) == "1" {
 		dcfg.Crawler.Resolver = loopbackResolver{}
 		log.Warn("test mode: host names resolve to loopback addresses only", "env", loopbackOnlyEnv)
@@ -124,7 +125,7 @@ func runServe(ctx context.Context, args []string, io IO) error {
 	if len(sources) == 0 {
 		log.Warn("no sources configured: add some with `archivist sources add` and send SIGHUP")
 	}
-	log.Info("serving", "listen", ln.Addr().String(), "data", a.dir, "sources", len(sources), "pid", os.Getpid())
+	log.Info("serving", "listen", ln.Addr().String(), "data", a.dir, "sources", len(sources), "pid", os.Getpid(), "db", dbName(cfg))
 	fmt.Fprintf(io.Err, "archivist serve: web UI and API, /healthz and /metrics on http://%s/\n", ln.Addr())
 
 	signals := io.Signals
@@ -218,6 +219,7 @@ func daemonConfig(cfg config.Config, sources []config.Source) daemon.Config {
 	dc.Workers = cfg.Serve.Workers
 	dc.Lease = time.Duration(cfg.Serve.Lease)
 	dc.DrainTimeout = time.Duration(cfg.Serve.DrainTimeout)
+	dc.StoreRetry = time.Duration(cfg.Serve.StoreRetry)
 	dc.Revisits = make([]time.Duration, len(cfg.RevisitSchedule))
 	for i, r := range cfg.RevisitSchedule {
 		dc.Revisits[i] = time.Duration(r)

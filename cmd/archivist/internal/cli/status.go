@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/crawler/frontier"
-	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 )
 
 // statusRow is one source in `archivist status --json`.
@@ -68,15 +65,15 @@ func runStatus(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return fmt.Errorf("data directory %q: %w", cfg.Data, err)
 	}
-	path := filepath.Join(dir, frontierFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return usagef("status: no daemon state in %s (%s is missing): start `archivist serve --config FILE` with this data directory first", dir, frontierFile)
-	}
 	configured, err := allSources(cfg)
 	if err != nil {
 		return &UsageError{Msg: "status: " + err.Error()}
 	}
-	fr, err := frontiersqlite.Open(ctx, path, newLogger(cfg, io))
+	fr, err := openReadFrontier(ctx, cfg, dir, newLogger(cfg, io))
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return usagef("status: %s", usage.Msg)
+	}
 	if err != nil {
 		return fmt.Errorf("status: open frontier: %w", err)
 	}

@@ -24,6 +24,10 @@ type Config struct {
 	// Empty means the data dir's own store (the one it was created with, or
 	// file://DATA/store).
 	Store string `yaml:"store"`
+	// DB is where the catalog and the daemon's frontier live: empty for
+	// the SQLite files in the data directory (the default), or a
+	// postgres://USER@HOST:PORT/DBNAME URL shared by several replicas.
+	DB    string `yaml:"db"`
 	Crawl Crawl  `yaml:"crawl"`
 	Log   Log    `yaml:"log"`
 
@@ -92,6 +96,7 @@ func Default() Config {
 			Workers:      8,
 			DrainTimeout: Duration(30 * time.Second),
 			Lease:        Duration(5 * time.Minute),
+			StoreRetry:   Duration(time.Minute),
 		},
 	}
 }
@@ -149,6 +154,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Data) == "" {
 		bad("data", "must name a directory")
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		bad("db", "must be empty (SQLite in the data directory) or a postgres://USER@HOST:5432/DBNAME URL")
 	}
 	cr := &c.Crawl
 	if cr.Depth < 0 || cr.Depth > 10 {

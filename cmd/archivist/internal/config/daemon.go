@@ -108,6 +108,10 @@ type Serve struct {
 	// Lease is how long a worker may hold a URL before the frontier
 	// hands it out again.
 	Lease Duration `yaml:"lease"`
+	// StoreRetry is how long a URL waits before it is tried again when
+	// the store was unavailable (S3 down, disk full); such waits do not
+	// use up the URL's attempts.
+	StoreRetry Duration `yaml:"store_retry"`
 }
 
 var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -165,6 +169,9 @@ func (c *Config) validateDaemon(bad func(field, format string, args ...any)) {
 	}
 	if s.Lease < Duration(10*time.Second) {
 		bad("serve.lease", "%s is too short: a lease must outlast a fetch and its capture; use at least 10s (default 5m)", time.Duration(s.Lease))
+	}
+	if s.StoreRetry < Duration(time.Second) || s.StoreRetry > Duration(time.Hour) {
+		bad("serve.store_retry", "%s is out of range: use 1s to 1h (default 1m)", time.Duration(s.StoreRetry))
 	}
 }
 

@@ -153,6 +153,8 @@ func (s *Site) handler(outlet string) http.Handler {
 func (s *Site) serve(outlet string, w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
+	case strings.HasPrefix(path, BulkListPath) && s.serveBulk(outlet, w, r):
+		return
 	case path == "/robots.txt" && outlet == "daily8":
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")

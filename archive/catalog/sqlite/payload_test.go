@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFirstByPayloadUsesIndex keeps archive-wide deduplication an index
+// seek: the capture pipeline asks it once per capture.
+func TestFirstByPayloadUsesIndex(t *testing.T) {
+	c := openTemp(t)
+	rows, err := c.reader.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+firstByPayload, strings.Repeat("ab", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	check(t, "first by payload", strings.Join(lines, "\n"), []string{"captures_payload"}, []string{"SCAN c", "TEMP B-TREE"})
+}
+
+// TestPayloadIndexMigratesOldCatalog opens a catalog written before the
+// payload index existed (schema version 1) and checks that the migration
+// adds the index and the lookup finds the old rows.
+func TestPayloadIndexMigratesOldCatalog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	c, err := Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("20250301T120000Z-AAAAAAAAAA", time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	e.PayloadSHA256 = strings.Repeat("ef", 32)
+	if err := c.Put(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	db := rawDB(t, path)
+	if _, err := db.Exec(`DROP INDEX captures_payload; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	c, err = Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatalf("reopen a version 1 catalog: %v", err)
+	}
+	defer c.Close()
+	var n int
+	if err := c.reader.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'captures_payload'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("payload index after migration: %d, %v", n, err)
+	}
+	got, err := c.FirstByPayload(t.Context(), e.PayloadSHA256)
+	if err != nil || got.CaptureID != e.CaptureID {
+		t.Errorf("FirstByPayload after migration = %s, %v", got.CaptureID, err)
+	}
+}
