@@ -76,6 +76,16 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	}
 	defer a.Close()
 
+	// A crawl killed between a capture's last object and its catalog row
+	// left that capture uncatalogued; index it first, so this crawl records
+	// the page as a revisit instead of a second full capture.
+	now := time.Now()
+	if n, err := capture.IndexRecentOrphans(ctx, a.store, a.catalog, now.Add(-orphanWindow), now.Add(time.Hour)); err != nil {
+		return fmt.Errorf("crawl: %w", err)
+	} else if n > 0 {
+		a.log.Warn("indexed captures left uncatalogued by an earlier crash", "captures", n)
+	}
+
 	rec := capture.NewRecorder(a.store, a.catalog, archive.Software(), capture.Config{
 		KeepListings: cfg.Crawl.KeepListings,
 		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
