@@ -43,7 +43,12 @@ func BenchmarkExportMemory(b *testing.B) {
 		b.Run(fmt.Sprintf("format=%s/rows=%d", f, rows), func(b *testing.B) {
 			for range b.N {
 				src := &synthetic{n: rows, t0: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), warc: warcTemplate, vocab: vocabulary()}
-				dir := b.TempDir()
+				// ARCHIVIST_BENCH_OUT keeps the outputs there, to read them
+				// back with other tools.
+				dir := os.Getenv("ARCHIVIST_BENCH_OUT")
+				if dir == "" {
+					dir = b.TempDir()
+				}
 				peak, base := measurePeak(func() {
 					_, err := Export(context.Background(), src.store(), src, Options{
 						Format: f, Out: filepath.Join(dir, "bench"+f.Extension()), Now: time.Now(),

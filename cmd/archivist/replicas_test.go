@@ -18,9 +18,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/archivist-project/archivist/archive/pgdb/pgtest"
 	"github.com/archivist-project/archivist/archive/store/miniotest"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/demosite"
-	"github.com/archivist-project/archivist/archive/pgdb/pgtest"
 )
 
 // replicaEnv is the environment of a replica: loopback only, and the

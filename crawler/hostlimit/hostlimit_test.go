@@ -12,10 +12,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/archivist-project/archivist/crawler"
-	"github.com/archivist-project/archivist/crawler/hostlimit"
 	"github.com/archivist-project/archivist/archive/pgdb"
 	"github.com/archivist-project/archivist/archive/pgdb/pgtest"
+	"github.com/archivist-project/archivist/crawler"
+	"github.com/archivist-project/archivist/crawler/hostlimit"
 )
 
 var pg pgtest.Shared

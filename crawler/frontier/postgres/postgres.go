@@ -32,8 +32,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/archivist-project/archivist/crawler/frontier"
 	"github.com/archivist-project/archivist/archive/pgdb"
+	"github.com/archivist-project/archivist/crawler/frontier"
 )
 
 // presenceCheck is how often the presence session is pinged, and

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/archivist-project/archivist/archive"
-	"github.com/archivist-project/archivist/crawler/frontier"
-	"github.com/archivist-project/archivist/crawler/frontier/frontiertest"
 	"github.com/archivist-project/archivist/archive/pgdb"
 	"github.com/archivist-project/archivist/archive/pgdb/pgtest"
+	"github.com/archivist-project/archivist/crawler/frontier"
+	"github.com/archivist-project/archivist/crawler/frontier/frontiertest"
 )
 
 var pg pgtest.Shared

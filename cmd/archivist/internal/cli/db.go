@@ -13,13 +13,13 @@ import (
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/catalog/postgres"
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
+	"github.com/archivist-project/archivist/archive/pgdb"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/crawler"
 	"github.com/archivist-project/archivist/crawler/frontier"
 	frontierpg "github.com/archivist-project/archivist/crawler/frontier/postgres"
 	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 	"github.com/archivist-project/archivist/crawler/hostlimit"
-	"github.com/archivist-project/archivist/archive/pgdb"
 )
 
 // archiveCatalog is what commands need of a catalog, whichever backend:

@@ -10,10 +10,10 @@ import (
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/catalog/postgres"
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
+	"github.com/archivist-project/archivist/archive/pgdb"
 	frontierpg "github.com/archivist-project/archivist/crawler/frontier/postgres"
 	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 	"github.com/archivist-project/archivist/crawler/hostlimit"
-	"github.com/archivist-project/archivist/archive/pgdb"
 )
 
 // copyBatch is how many catalog entries migrate-catalog writes per
