@@ -142,6 +142,13 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		release = func() { shared(); local() }
 		slot = time.Now()
 	}
+	// Checked again once the slot is ours: while this request waited for
+	// it, another may have been answered with Retry-After.
+	if _, err := t.backoff.check(host); err != nil {
+		release()
+		st.fail(req.URL.String(), err)
+		return nil, err
+	}
 	status := 0
 	defer func() {
 		release()

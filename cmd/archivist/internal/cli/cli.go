@@ -95,7 +95,7 @@ func commands() []command {
 		{"list", "list captures by URL, host and time", runList},
 		{"search", "full-text search over titles and article text", runSearch},
 		{"web", "serve the HTTP API (Wayback, Memento, CDX, search) and the web UI over an archive", runWeb},
-		{"export", "export captures as a dataset (JSON Lines)", runExport},
+		{"export", "export captures as a dataset: JSONL, CSV, Parquet, WARC+CDXJ or WACZ, with manifest and datasheet", runExport},
 		{"verify", "check every capture's objects against their recorded SHA-256", runVerify},
 		{"reindex", "rebuild the catalog from the store alone", runReindex},
 		{"migrate", "apply the PostgreSQL schema migrations (--db URL); safe to run twice", runMigrate},
