@@ -86,6 +86,16 @@ func newLogger(cfg config.Config, io IO) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Err, opts))
 }
 
+// openExisting loads the configuration and opens the archive it names,
+// which must exist: what every command that reads the archive starts with.
+func (c *common) openExisting(ctx context.Context, io IO) (*archiveEnv, error) {
+	cfg, err := c.load(io)
+	if err != nil {
+		return nil, err
+	}
+	return openArchive(ctx, cfg, "", false, io)
+}
+
 // state is what a data directory remembers about itself.
 type state struct {
 	Format int    `json:"format"`

@@ -70,14 +70,11 @@ func runVerify(ctx context.Context, args []string, io IO) error {
 	} else if len(rest) > 0 {
 		return usagef("verify: unexpected argument %q", rest[0])
 	}
-	cfg, err := c.load(io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
-	a, err := openArchive(ctx, cfg, "", false, io)
-	if err != nil {
-		return err
-	}
+	cfg := a.cfg
 	defer a.Close()
 	stats, err := capture.Audit(ctx, a.store, a.catalog, capture.VerifyOptions{
 		MaxWARCBody: int64(cfg.Crawl.MaxBodyBytes) * 4,
@@ -114,14 +111,11 @@ func runReindex(ctx context.Context, args []string, io IO) error {
 	} else if len(rest) > 0 {
 		return usagef("reindex: unexpected argument %q", rest[0])
 	}
-	cfg, err := c.load(io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
-	a, err := openArchive(ctx, cfg, "", false, io)
-	if err != nil {
-		return err
-	}
+	cfg := a.cfg
 	if usePostgres(cfg) {
 		defer a.Close()
 		return reindexPostgres(ctx, a, io)

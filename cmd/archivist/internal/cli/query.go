@@ -174,11 +174,7 @@ func runList(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.load(io)
-	if err != nil {
-		return err
-	}
-	a, err := openArchive(ctx, cfg, "", false, io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
@@ -255,11 +251,7 @@ func runGet(ctx context.Context, args []string, io IO) error {
 		}
 		key = urlnorm.Key(rest[0])
 	}
-	cfg, err := c.load(io)
-	if err != nil {
-		return err
-	}
-	a, err := openArchive(ctx, cfg, "", false, io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
@@ -345,11 +337,7 @@ func runSearch(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.load(io)
-	if err != nil {
-		return err
-	}
-	a, err := openArchive(ctx, cfg, "", false, io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}

@@ -44,14 +44,11 @@ func runReextract(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.load(io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
-	a, err := openArchive(ctx, cfg, "", false, io)
-	if err != nil {
-		return err
-	}
+	cfg := a.cfg
 	defer a.Close()
 	maxBody := int64(cfg.Crawl.MaxBodyBytes) * 4
 	switch {

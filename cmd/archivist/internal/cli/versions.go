@@ -96,11 +96,7 @@ func runDiff(ctx context.Context, args []string, io IO) error {
 	if *contextN < 0 {
 		return usagef("diff: --context must not be negative")
 	}
-	cfg, err := c.load(io)
-	if err != nil {
-		return err
-	}
-	a, err := openArchive(ctx, cfg, "", false, io)
+	a, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
