@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/archivist-project/archivist/archive/surt"
 	"io"
 	"os"
 	"path/filepath"
@@ -85,7 +86,7 @@ func checkIndexPointsAtRecords(t *testing.T, entries []cdxjEntry, warcData []byt
 			t.Errorf("offset %d: WARC-Date %s, index timestamp %s", off, date, e.ts)
 		case rec.Header.Get("WARC-Payload-Digest") != b.Digest:
 			t.Errorf("offset %d: digest %s, index %s", off, rec.Header.Get("WARC-Payload-Digest"), b.Digest)
-		case e.key != surt(b.URL) || b.Status != "200" || b.Filename != filename:
+		case e.key != surt.URL(b.URL) || b.Status != "200" || b.Filename != filename:
 			t.Errorf("index entry %s %+v", e.key, b)
 		}
 		rec.Content.Close()
@@ -283,22 +284,6 @@ func TestWACZ(t *testing.T) {
 	want := []string{"ctv", "aljazeera", "bt", "reuters-copy1", "reuters-copy2", "bt-copy", "edge", "toi-v2", "reuters-revisit"}
 	if !slices.Equal(pageIDs, want) {
 		t.Errorf("pages %v, want %v", pageIDs, want)
-	}
-}
-
-func TestSURT(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://www.Example.com/a/B?z=1&a=2#top": "com,example)/a/b?a=2&z=1",
-		"http://example.com":                      "com,example)/",
-		"http://news.example.co.uk:8080/x":        "uk,co,example,news:8080)/x",
-		"https://example.com:443/":                "com,example)/",
-		"http://127.0.0.1:37467/topics/t":         "127.0.0.1:37467)/topics/t",
-		"http://www2.example.org/":                "org,example)/",
-		"http://wwwexample.org/":                  "org,wwwexample)/",
-	} {
-		if got := surt(in); got != want {
-			t.Errorf("surt(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

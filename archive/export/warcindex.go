@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/archivist-project/archivist/archive/surt"
 	"hash"
 	"io"
 	"mime"
@@ -200,7 +201,7 @@ type cdxjBlock struct {
 // 14-digit timestamp and the JSON block.
 func cdxjLine(rec indexedRecord, filename string) string {
 	var b bytes.Buffer
-	b.WriteString(surt(rec.URL))
+	b.WriteString(surt.URL(rec.URL))
 	b.WriteByte(' ')
 	b.WriteString(rec.Date.UTC().Format("20060102150405"))
 	b.WriteByte(' ')

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/archivist-project/archivist/archive/surt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -57,7 +58,7 @@ func newCDXRow(e catalog.Entry) cdxRow {
 		digest = "sha256:" + e.PayloadSHA256
 	}
 	return cdxRow{t: e.FetchedAt, values: map[string]string{
-		"urlkey": surt(u), "timestamp": ts14(e.FetchedAt), "url": u, "mime": mimeType,
+		"urlkey": surt.URL(u), "timestamp": ts14(e.FetchedAt), "url": u, "mime": mimeType,
 		"status": strconv.Itoa(e.Status), "digest": digest, "length": strconv.FormatInt(e.WARC.Size, 10),
 		"filename": e.WARC.Key, "capture_id": e.CaptureID,
 	}}
@@ -384,7 +385,7 @@ func (s *server) handleCDX(w http.ResponseWriter, r *http.Request) {
 	case "exact":
 		f.URLKey = urlnorm.Key(q.url)
 	case "prefix":
-		f.Host, prefix = q.host, surt(q.url)
+		f.Host, prefix = q.host, surt.URL(q.url)
 	case "host":
 		f.Host = q.host
 	}

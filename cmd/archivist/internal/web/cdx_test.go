@@ -164,17 +164,3 @@ func TestCDXPywbQueries(t *testing.T) {
 		wantError(t, resp, body, http.StatusBadRequest, c.want)
 	}
 }
-
-func TestSURT(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://www.Example.com/a/B?z=1&a=2#top": "com,example)/a/b?a=2&z=1",
-		"http://example.com":                      "com,example)/",
-		"http://www2.example.com:8080/x":          "com,example:8080)/x",
-		"https://example.com:443/":                "com,example)/",
-		"http://127.0.0.1:8000/a":                 "127.0.0.1:8000)/a",
-	} {
-		if got := surt(in); got != want {
-			t.Errorf("surt(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

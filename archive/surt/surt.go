@@ -1,4 +1,8 @@
-package web
+// Package surt computes Sort-friendly URI Reordering Transform keys, the
+// form pywb and the Wayback Machine key their CDX indexes by. The CDX API
+// and the CDXJ indexes of WARC and WACZ exports share it, so a key in one
+// is a key in the other.
+package surt
 
 import (
 	"net"
@@ -7,14 +11,13 @@ import (
 	"strings"
 )
 
-// surt returns the Sort-friendly URI Reordering Transform of a URL as
-// pywb and the Wayback Machine key their CDX indexes: scheme dropped,
-// host labels reversed and comma-joined ("www." dropped), a non-default
-// port kept, then ")" and the path and query, lower-cased, query
-// parameters sorted, fragment dropped:
+// URL returns the SURT key of a URL: scheme dropped, host labels reversed
+// and comma-joined ("www." dropped), a non-default port kept, then ")" and
+// the path and query, lower-cased, query parameters sorted, fragment
+// dropped:
 //
 //	https://www.Example.com/a/B?z=1&a=2#top → com,example)/a/b?a=2&z=1
-func surt(raw string) string {
+func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return strings.ToLower(raw)
@@ -25,7 +28,7 @@ func surt(raw string) string {
 		port = ""
 	}
 	var b strings.Builder
-	b.WriteString(surtHost(host))
+	b.WriteString(Host(host))
 	if port != "" {
 		b.WriteString(":" + port)
 	}
@@ -43,9 +46,9 @@ func surt(raw string) string {
 	return b.String()
 }
 
-// surtHost reverses a host's labels ("news.example.com" →
-// "com,example,news"); IP addresses are not reversed.
-func surtHost(host string) string {
+// Host reverses a host's labels ("news.example.com" → "com,example,news");
+// IP addresses are not reversed.
+func Host(host string) string {
 	if net.ParseIP(strings.Trim(host, "[]")) != nil {
 		return host
 	}
