@@ -73,6 +73,13 @@ type Recorder struct {
 	cfg      Config
 	log      *slog.Logger
 	writers  sync.Pool // *warc.Writer: gzip state is costly to allocate per capture
+
+	// uncertain holds capture ids whose provenance write or catalog write
+	// failed: the store may have kept the provenance anyway (a request
+	// that reached the server but whose answer was lost in an outage).
+	// Each is settled before the next capture, so a retry finds it.
+	mu        sync.Mutex
+	uncertain []string
 }
 
 // NewRecorder returns a Recorder writing to st and cat.
@@ -95,6 +102,7 @@ type ClaimFunc func(canonicalURL string) (firstURL string, claimed bool)
 // Capture archives one exchange: extract, decide whether to keep it, claim
 // the page (claim may be nil), write the objects, then the catalog row.
 func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim ClaimFunc) (Result, error) {
+	r.settleUncertain(ctx)
 	final := ex.Final()
 	if final == nil {
 		return Result{}, fmt.Errorf("capture %s: no response to archive", ex.RequestedURL)
@@ -221,14 +229,57 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	}
 	provRef, err := r.put(ctx, prefix+archive.ProvenanceName, provJSON)
 	if err != nil {
+		r.noteUncertain(id)
 		return written{}, err
 	}
 	entry := NewEntry(prov, art, provRef)
 	if err := r.catalog.Put(ctx, entry); err != nil {
+		r.noteUncertain(id)
 		return written{}, fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
 	}
 	r.log.Debug("archived", "capture_id", id, "url", final.URL, "kind", entry.Kind, "previous", prov.PreviousCaptureID, "bytes", warcBuf.Len())
 	return out, nil
+}
+
+func (r *Recorder) noteUncertain(id string) {
+	r.mu.Lock()
+	r.uncertain = append(r.uncertain, id)
+	r.mu.Unlock()
+}
+
+// settleUncertain indexes every uncertain capture that turns out to be
+// complete in the store, forgets those the store never kept, and keeps the
+// rest (the store is still unreachable) for the next call. A capture whose
+// provenance write timed out but landed would otherwise stay out of the
+// catalog while its retry stored the page a second time.
+func (r *Recorder) settleUncertain(ctx context.Context) {
+	r.mu.Lock()
+	pending := r.uncertain
+	r.uncertain = nil
+	r.mu.Unlock()
+	var keep []string
+	for _, id := range pending {
+		s, err := Load(ctx, r.store, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // never written: nothing to index
+		}
+		if err == nil {
+			var e catalog.Entry
+			if e, err = IndexEntry(ctx, r.store, s); err == nil {
+				err = r.catalog.Put(ctx, e)
+			}
+		}
+		if err != nil {
+			keep = append(keep, id)
+			continue
+		}
+		r.log.Info("indexed a capture whose write outcome was uncertain", "capture_id", id)
+	}
+	if len(keep) > 0 {
+		r.mu.Lock()
+		r.uncertain = append(keep, r.uncertain...)
+		r.mu.Unlock()
+	}
 }
 
 // withWriter lends fn a WARC writer from the pool.
