@@ -77,7 +77,7 @@ func (c *Catalog) Nearest(ctx context.Context, urlKey string, at time.Time) (cat
 		if err != nil {
 			return catalog.Entry{}, fmt.Errorf("find nearest capture of %s in catalog %s: %w", urlKey, c.where, err)
 		}
-		if !found || closer(e, best, at) {
+		if !found || catalog.Closer(e, best, at) {
 			best, found = e, true
 		}
 	}
@@ -88,33 +88,6 @@ func (c *Catalog) Nearest(ctx context.Context, urlKey string, at time.Time) (cat
 		return catalog.Entry{}, fmt.Errorf("find nearest capture of %s in catalog %s: %w", urlKey, c.where, catalog.ErrNotFound)
 	}
 	return best, nil
-}
-
-// closer reports whether a should be preferred to b as the capture nearest
-// to at (zero: the latest).
-func closer(a, b catalog.Entry, at time.Time) bool {
-	if !a.FetchedAt.Equal(b.FetchedAt) {
-		if at.IsZero() {
-			return a.FetchedAt.After(b.FetchedAt)
-		}
-		da, db := absDuration(a.FetchedAt.Sub(at)), absDuration(b.FetchedAt.Sub(at))
-		if da != db {
-			return da < db
-		}
-		return a.FetchedAt.Before(b.FetchedAt)
-	}
-	return a.CaptureID > b.CaptureID
-}
-
-// absDuration is |d|, clamping the one value whose negation overflows.
-func absDuration(d time.Duration) time.Duration {
-	if d >= 0 {
-		return d
-	}
-	if d == time.Duration(-1<<63) {
-		return 1<<63 - 1
-	}
-	return -d
 }
 
 // filterSQL returns the conditions f imposes on captures aliased as c, to
