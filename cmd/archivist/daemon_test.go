@@ -55,9 +55,17 @@ func binEnv(t *testing.T) []string {
 
 func startServe(t *testing.T, bin, cfg string) *daemonProc {
 	t.Helper()
+	return startServeEnv(t, bin, cfg, binEnv(t), 20*time.Second)
+}
+
+// startServeEnv starts `archivist serve --config cfg` with env, waits up
+// to limit for it to listen and for /healthz to answer 200, and kills it
+// when the test ends if it is still running.
+func startServeEnv(t *testing.T, bin, cfg string, env []string, limit time.Duration) *daemonProc {
+	t.Helper()
 	p := &daemonProc{stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "serve", "--config", cfg)
-	p.cmd.Env = binEnv(t)
+	p.cmd.Env = env
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -69,19 +77,20 @@ func startServe(t *testing.T, bin, cfg string) *daemonProc {
 			<-p.exited
 		}
 	})
-	poll(t, 20*time.Second, "serve to listen", func() bool {
+	poll(t, limit, "serve to listen", func() bool {
 		if m := listenLine.FindStringSubmatch(p.stderr.String()); m != nil {
 			p.base = m[1]
 			return true
 		}
 		select {
 		case err := <-p.exited:
-			t.Fatalf("serve exited at start: %v\n%s", err, p.stderr.String())
+			p.exited <- err
+			t.Fatalf("serve exited at start: %v\n%s", err, tailLines(p.stderr.String(), 30))
 		default:
 		}
 		return false
 	})
-	poll(t, 20*time.Second, "/healthz to answer 200", func() bool { code, _ := fetch(p.base + "/healthz"); return code == 200 })
+	poll(t, limit, "/healthz to answer 200", func() bool { code, _ := fetch(p.base + "/healthz"); return code == 200 })
 	return p
 }
 

@@ -143,35 +143,7 @@ func faultEnv(t *testing.T, extra ...string) []string {
 // faultServe starts `archivist serve` with env and waits for /healthz.
 func faultServe(t *testing.T, bin, cfg string, env []string) *daemonProc {
 	t.Helper()
-	p := &daemonProc{stderr: &lockedBuffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve", "--config", cfg)
-	p.cmd.Env = env
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	poll(t, 30*time.Second, "serve to listen", func() bool {
-		if m := listenLine.FindStringSubmatch(p.stderr.String()); m != nil {
-			p.base = m[1]
-			return true
-		}
-		select {
-		case err := <-p.exited:
-			p.exited <- err
-			t.Fatalf("serve exited at start: %v\n%s", err, tailLines(p.stderr.String(), 30))
-		default:
-		}
-		return false
-	})
-	poll(t, 30*time.Second, "/healthz to answer 200", func() bool { code, _ := fetch(p.base + "/healthz"); return code == 200 })
-	return p
+	return startServeEnv(t, bin, cfg, env, 30*time.Second)
 }
 
 // faultRun runs an archivist command and returns its output and exit code.

@@ -49,34 +49,7 @@ func runBin(t *testing.T, bin string, env []string, args ...string) (string, int
 // startReplica starts `archivist serve` with env and waits for /healthz.
 func startReplica(t *testing.T, bin, cfg string, env []string) *daemonProc {
 	t.Helper()
-	p := &daemonProc{stderr: &lockedBuffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve", "--config", cfg)
-	p.cmd.Env = env
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	poll(t, 60*time.Second, "serve to listen", func() bool {
-		if m := listenLine.FindStringSubmatch(p.stderr.String()); m != nil {
-			p.base = m[1]
-			return true
-		}
-		select {
-		case err := <-p.exited:
-			t.Fatalf("serve exited at start: %v\n%s", err, p.stderr.String())
-		default:
-		}
-		return false
-	})
-	poll(t, 60*time.Second, "/healthz to answer 200", func() bool { code, _ := fetch(p.base + "/healthz"); return code == 200 })
-	return p
+	return startServeEnv(t, bin, cfg, env, 60*time.Second)
 }
 
 var runIDField = regexp.MustCompile(`"run_id":"([^"]+)"`)
