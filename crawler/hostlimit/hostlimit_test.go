@@ -30,12 +30,7 @@ func TestMain(m *testing.M) {
 
 func migrated(t *testing.T) string {
 	t.Helper()
-	dsn := pg.Server(t).NewDatabase(t)
-	pool := connect(t, dsn)
-	if _, err := pgdb.Migrate(t.Context(), pool, nil, hostlimit.Schema()); err != nil {
-		t.Fatal(err)
-	}
-	return dsn
+	return pg.Server(t).MigratedDatabase(t, hostlimit.Schema())
 }
 
 func connect(t *testing.T, dsn string) *pgxpool.Pool {

@@ -55,6 +55,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/archivist-project/archivist/archive/pgdb"
 )
 
 // Environment variables read by this package.
@@ -406,4 +408,21 @@ func (s *Server) kill() error {
 	case <-time.After(stopTimeout):
 		return fmt.Errorf("kill postgres (pid %d): still running %s after SIGKILL", s.proc.Process.Pid, stopTimeout)
 	}
+}
+
+// MigratedDatabase creates a fresh database like NewDatabase and applies
+// the given schema components to it, so a test starts where
+// `archivist migrate` leaves a real deployment.
+func (s *Server) MigratedDatabase(tb testing.TB, comps ...pgdb.Component) string {
+	tb.Helper()
+	dsn := s.NewDatabase(tb)
+	pool, err := pgdb.Connect(tb.Context(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pgdb.Migrate(tb.Context(), pool, nil, comps...); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return dsn
 }

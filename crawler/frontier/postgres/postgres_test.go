@@ -30,16 +30,7 @@ func TestMain(m *testing.M) {
 // migrated returns the URL of a fresh database with the frontier schema.
 func migrated(t testing.TB) string {
 	t.Helper()
-	dsn := pg.Server(t).NewDatabase(t)
-	pool, err := pgdb.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := pgdb.Migrate(t.Context(), pool, nil, Schema()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return dsn
+	return pg.Server(t).MigratedDatabase(t, Schema())
 }
 
 func open(t testing.TB, dsn string) *Frontier {
