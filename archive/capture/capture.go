@@ -73,6 +73,7 @@ type Recorder struct {
 	cfg      Config
 	log      *slog.Logger
 	writers  sync.Pool // *warc.Writer: gzip state is costly to allocate per capture
+	commits  *committer
 
 	// uncertain holds capture ids whose provenance write or catalog write
 	// failed: the store may have kept the provenance anyway (a request
@@ -87,7 +88,7 @@ func NewRecorder(st store.Store, cat catalog.Catalog, software archive.Component
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 10 << 20
 	}
-	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger}
+	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger, commits: newCommitter(cat)}
 }
 
 // ErrExtraction marks a capture that failed because the page could not be
@@ -233,7 +234,7 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 		return written{}, err
 	}
 	entry := NewEntry(prov, art, provRef)
-	if err := r.catalog.Put(ctx, entry); err != nil {
+	if err := r.commits.put(ctx, entry); err != nil {
 		r.noteUncertain(id)
 		return written{}, fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
 	}

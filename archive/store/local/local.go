@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/archivist-project/archivist/archive/store"
@@ -54,6 +55,9 @@ const (
 type Store struct {
 	dir    string // absolute, cleaned
 	tmpDir string
+	// bufs lends copy buffers to Put: a fresh 256 KiB buffer per object
+	// was a third of a capture's allocations (three objects a capture).
+	bufs sync.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -155,7 +159,13 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader, size int
 		}
 	}()
 	body := guard.NewBody(ctx, r, size)
-	if _, err := io.CopyBuffer(f, body, make([]byte, copyBufSize)); err != nil {
+	buf, _ := s.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, copyBufSize)
+		buf = &b
+	}
+	defer s.bufs.Put(buf)
+	if _, err := io.CopyBuffer(f, body, *buf); err != nil {
 		if berr := body.Err(); berr != nil {
 			return "", fmt.Errorf("put %q: %w", key, berr)
 		}
