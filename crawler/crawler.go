@@ -119,7 +119,7 @@ func (c *Crawler) Run(ctx context.Context, seeds []string) (Summary, error) {
 			continue
 		}
 		if r.dedup.markSeen(it.key, it.url) {
-			r.frontier.push(it)
+			r.enqueue(it)
 			queued++
 		}
 	}

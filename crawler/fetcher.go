@@ -149,6 +149,27 @@ func (f *Fetcher) Ready(host string) bool {
 	return f.limiter.ready(host)
 }
 
+// readyIn is Ready for the run's frontier: how long until a request to
+// host may start, or hostBackedOff when its fetch would fail at once.
+func (f *Fetcher) readyIn(host string) time.Duration {
+	if _, err := f.backoff.check(host); err != nil {
+		return hostBackedOff
+	}
+	return f.limiter.readyIn(host)
+}
+
+// PrefetchRobots loads the robots.txt of rawURL's origin into the cache
+// unless robots.txt is ignored. A crawl calls it when a host's first URL
+// is queued: the load then takes the host's first politeness slot while
+// workers fetch other hosts, instead of holding a worker for the host's
+// delay between robots.txt and the page.
+func (f *Fetcher) PrefetchRobots(ctx context.Context, rawURL string) {
+	if !f.cfg.ObeyRobots {
+		return
+	}
+	_, _ = f.robots.decide(ctx, rawURL) // the only error is ctx's
+}
+
 // BusyHosts returns the hosts that cannot take a request right now: all
 // their slots in use or their delay not yet passed, here or, with a
 // HostGate, in any process sharing it. A scheduler leases

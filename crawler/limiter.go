@@ -165,6 +165,22 @@ func (l *hostLimiter) ready(host string) bool {
 	return s.inflight < par && !time.Now().Before(s.nextStart)
 }
 
+// readyIn returns how long until a request to host may start: 0 now,
+// hostFull while every slot is taken, else the rest of the delay.
+func (l *hostLimiter) readyIn(host string) time.Duration {
+	host = strings.ToLower(host)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok := l.hosts[host]
+	if !ok {
+		return 0
+	}
+	if par, _ := l.limit(host); s.inflight >= par {
+		return hostFull
+	}
+	return max(0, time.Until(s.nextStart))
+}
+
 // busy returns the hosts that could not start a request now, and forgets
 // idle hosts so that a daemon visiting many hosts over months keeps only
 // the ones it is talking to.

@@ -136,7 +136,7 @@ func (r *run) discover(from item, pageURL string, links []string) {
 		}
 		queued = append(queued, it)
 	}
-	r.frontier.push(queued...)
+	r.enqueue(queued...)
 }
 
 func (r *run) logResult(res URLResult, took time.Duration) {

@@ -49,6 +49,12 @@ type run struct {
 	frontier *frontier
 	dedup    *dedup
 
+	// robots.txt prefetches: one per new host, at most Parallelism at once.
+	robotsSem chan struct{}
+	robotsWG  sync.WaitGroup
+	hostsMu   sync.Mutex
+	hosts     map[string]bool // hosts whose robots.txt was prefetched
+
 	mu      sync.Mutex
 	results []URLResult
 }
@@ -67,8 +73,11 @@ func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
 		log:     log,
 		fetcher: f,
 		dedup:   newDedup(),
+
+		robotsSem: make(chan struct{}, max(1, c.cfg.Parallelism)),
+		hosts:     make(map[string]bool),
 	}
-	r.frontier = newFrontier(f.Ready)
+	r.frontier = newFrontier(f.readyIn)
 	return r, nil
 }
 
@@ -98,6 +107,31 @@ func (r *run) work() {
 		})
 	}
 	wg.Wait()
+	r.robotsWG.Wait()
+}
+
+// enqueue queues items, and starts loading the robots.txt of hosts seen
+// for the first time.
+func (r *run) enqueue(items ...item) {
+	for _, it := range items {
+		r.hostsMu.Lock()
+		fresh := !r.hosts[it.host]
+		r.hosts[it.host] = true
+		r.hostsMu.Unlock()
+		if fresh {
+			u := it.url
+			r.robotsWG.Go(func() {
+				select {
+				case r.robotsSem <- struct{}{}:
+				case <-r.ctx.Done():
+					return
+				}
+				defer func() { <-r.robotsSem }()
+				r.fetcher.PrefetchRobots(r.ctx, u)
+			})
+		}
+	}
+	r.frontier.push(items...)
 }
 
 func (r *run) record(res URLResult) {
