@@ -143,10 +143,7 @@ func (f *Fetcher) SetHostLimits(limits map[string]HostLimit) {
 // Ready reports whether a request to host could start now (a hint: another
 // caller may take the slot first).
 func (f *Fetcher) Ready(host string) bool {
-	if _, err := f.backoff.check(host); err != nil {
-		return false
-	}
-	return f.limiter.ready(host)
+	return f.readyIn(host) == 0
 }
 
 // readyIn is Ready for the run's frontier: how long until a request to

@@ -262,7 +262,7 @@ func TestHostLimitOverrides(t *testing.T) {
 	if _, _, err := l.acquire(context.Background(), "slow.test"); err != nil {
 		t.Fatal(err)
 	}
-	if l.ready("slow.test") {
+	if l.readyIn("slow.test") == 0 {
 		t.Error("slow.test ready within its 1h override delay")
 	}
 	if busy := l.busy(); len(busy) != 3 {

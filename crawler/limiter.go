@@ -151,20 +151,6 @@ func (l *hostLimiter) release(s *hostState) {
 	l.mu.Unlock()
 }
 
-// ready reports whether a request to host could start now. It is a hint
-// for picking work: another worker may take the slot first.
-func (l *hostLimiter) ready(host string) bool {
-	host = strings.ToLower(host)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s, ok := l.hosts[host]
-	if !ok {
-		return true
-	}
-	par, _ := l.limit(host)
-	return s.inflight < par && !time.Now().Before(s.nextStart)
-}
-
 // readyIn returns how long until a request to host may start: 0 now,
 // hostFull while every slot is taken, else the rest of the delay.
 func (l *hostLimiter) readyIn(host string) time.Duration {

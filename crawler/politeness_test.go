@@ -27,7 +27,7 @@ func TestLimiterCapsParallelismPerHost(t *testing.T) {
 	if _, _, err := l.acquire(canceled, "a.test"); err == nil {
 		t.Fatal("third concurrent acquire on a.test succeeded with parallelism 2")
 	}
-	if l.ready("a.test") {
+	if l.readyIn("a.test") == 0 {
 		t.Error("ready reports a full host as ready")
 	}
 	// Other hosts are independent.

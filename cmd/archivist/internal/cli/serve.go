@@ -120,6 +120,7 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		closeAll()
 		return err
 	}
+	handler = withPprof(handler, io)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	if len(sources) == 0 {
