@@ -62,6 +62,11 @@ type Config struct {
 	// RunID names the crawl run in every Exchange; a new id is generated
 	// for each Run when empty.
 	RunID string
+	// OnResult, when set, receives each URL's result as it is decided,
+	// one at a time, instead of Summary.Results collecting them: a crawl
+	// of many pages then keeps no per-URL record in memory. It must not
+	// call back into the crawler.
+	OnResult func(URLResult)
 	// Clock stamps fetch times (default time.Now). Politeness waits use
 	// the real clock regardless.
 	Clock func() time.Time

@@ -46,13 +46,15 @@ const (
 // Summary reports a run.
 type Summary struct {
 	RunID    string
+	URLs     int // URLs the run decided about
 	Fetched  int // URLs that got an HTTP response (any status)
 	Archived int
 	Skipped  int
 	Failed   int
 	// Results holds one entry per URL the run decided about, in the order
 	// decisions were made. Links dropped by scope or de-duplication before
-	// being queued are not listed.
+	// being queued are not listed. It is empty when Config.OnResult is set:
+	// a long crawl then streams its results instead of keeping them all.
 	Results []URLResult
 }
 

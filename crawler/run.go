@@ -56,7 +56,8 @@ type run struct {
 	hosts     map[string]bool // hosts whose robots.txt was prefetched
 
 	mu      sync.Mutex
-	results []URLResult
+	counts  Summary     // running totals; Results unused
+	results []URLResult // only without Config.OnResult
 }
 
 func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
@@ -136,26 +137,38 @@ func (r *run) enqueue(items ...item) {
 
 func (r *run) record(res URLResult) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts.add(res)
+	if r.cfg.OnResult != nil {
+		// Called under mu so that results reach it one at a time, in the
+		// order they were decided.
+		r.cfg.OnResult(res)
+		return
+	}
 	r.results = append(r.results, res)
-	r.mu.Unlock()
+}
+
+// add counts one result into s.
+func (s *Summary) add(res URLResult) {
+	s.URLs++
+	if res.HTTPStatus != 0 {
+		s.Fetched++
+	}
+	switch res.Status {
+	case StatusArchived:
+		s.Archived++
+	case StatusSkipped:
+		s.Skipped++
+	case StatusFailed:
+		s.Failed++
+	}
 }
 
 func (r *run) summary() Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Summary{RunID: r.id, Results: append([]URLResult(nil), r.results...)}
-	for _, res := range r.results {
-		if res.HTTPStatus != 0 {
-			s.Fetched++
-		}
-		switch res.Status {
-		case StatusArchived:
-			s.Archived++
-		case StatusSkipped:
-			s.Skipped++
-		case StatusFailed:
-			s.Failed++
-		}
-	}
+	s := r.counts
+	s.RunID = r.id
+	s.Results = append([]URLResult(nil), r.results...)
 	return s
 }

@@ -248,6 +248,17 @@ func (r *Recorder) noteUncertain(id string) {
 	r.mu.Unlock()
 }
 
+// Settle indexes the captures whose last write had an uncertain outcome
+// (see settleUncertain) and returns how many are still unsettled because
+// the store is still unreachable. A crawl calls it before it ends: each
+// Capture settles earlier ones first, but nothing follows the last one.
+func (r *Recorder) Settle(ctx context.Context) int {
+	r.settleUncertain(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.uncertain)
+}
+
 // settleUncertain indexes every uncertain capture that turns out to be
 // complete in the store, forgets those the store never kept, and keeps the
 // rest (the store is still unreachable) for the next call. A capture whose

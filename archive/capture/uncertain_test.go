@@ -75,3 +75,37 @@ func TestUncertainWriteIsSettled(t *testing.T) {
 		t.Errorf("verify: %v", problems)
 	}
 }
+
+// TestSettleAfterTheLastCapture: nothing follows a crawl's last capture,
+// so the crawl settles its uncertain writes itself before it ends.
+func TestSettleAfterTheLastCapture(t *testing.T) {
+	dir := t.TempDir()
+	base, err := local.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &lostAnswerStore{Store: base, lose: true}
+	cat, err := sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	rec := NewRecorder(st, cat, archive.Software(), Config{KeepAll: true}, slog.New(slog.DiscardHandler))
+	page := evalPage{url: "https://news.example/last", body: []byte(`<html><head><title>Last</title></head><body><article><h1>Last</h1><p>` + longText + `</p></article></body></html>`)}
+	if _, err := rec.Capture(context.Background(), exchangeFor(page, time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)), nil); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("capture: %v, want the store error", err)
+	}
+	if n, _ := cat.Count(context.Background(), catalog.Filter{}); n != 0 {
+		t.Fatalf("catalog holds %d rows before settling, want 0", n)
+	}
+	if left := rec.Settle(context.Background()); left != 0 {
+		t.Fatalf("Settle left %d captures unsettled, want 0", left)
+	}
+	var problems []string
+	if _, err := Verify(context.Background(), base, cat, 1<<20, func(p Problem) { problems = append(problems, p.String()) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := cat.Count(context.Background(), catalog.Filter{}); n != 1 || len(problems) > 0 {
+		t.Errorf("after Settle the catalog holds %d rows (want 1) and verify finds %v", n, problems)
+	}
+}

@@ -102,9 +102,16 @@ func TestStoreOutageLosesNothing(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	// Every row in the catalog has its objects: nothing half-recorded.
-	if out := mustRun(t, env, "verify"); !strings.Contains(out, "0 problems") {
-		t.Errorf("verify after the outage: %s", out)
+	// Every row in the catalog has its objects: nothing half-recorded. A
+	// capture whose last write landed while its answer was lost to the
+	// outage is complete in the store without a catalog row; that is the
+	// one finding allowed here (the next crawl indexes it first).
+	out, _, _ = run(t, env, "verify")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "verified ") || strings.Contains(line, "complete capture in the store but not in the catalog") {
+			continue
+		}
+		t.Errorf("verify after the outage found a problem other than a complete uncatalogued capture: %s\n%s", line, out)
 	}
 	crawlSite(t, site, env)
 	rows := listJSON(t, env)
