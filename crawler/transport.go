@@ -182,7 +182,7 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, err
 	}
 	status = resp.StatusCode
-	body, truncated, readErr := readCapped(resp.Body, t.maxBody)
+	body, truncated, readErr := readCapped(resp.Body, t.maxBody, resp.ContentLength)
 	_ = resp.Body.Close()
 	end := t.clock()
 	st.addHop(archive.Hop{
@@ -220,9 +220,17 @@ func (t *recordingTransport) explain(parent context.Context, err error) error {
 }
 
 // readCapped reads at most max bytes of body and tells whether there was
-// more ("length") or the read broke off ("time" or "disconnect").
-func readCapped(body io.Reader, max int64) ([]byte, string, error) {
-	buf, err := io.ReadAll(io.LimitReader(body, max))
+// more ("length") or the read broke off ("time" or "disconnect"). A
+// Content-Length (size, -1 if unknown) sizes the buffer once instead of
+// growing it by copies; it is only a hint, since servers lie.
+func readCapped(body io.Reader, max, size int64) ([]byte, string, error) {
+	var buf []byte
+	if size > 0 {
+		// One byte more than announced, so that reading up to EOF never
+		// has to grow the buffer.
+		buf = make([]byte, 0, min(size, max, maxBodyPrealloc)+1)
+	}
+	buf, err := readAllInto(buf, io.LimitReader(body, max))
 	if err != nil {
 		return buf, truncationReason(err), err
 	}
@@ -238,6 +246,30 @@ func readCapped(body io.Reader, max int64) ([]byte, string, error) {
 		return buf, "", nil
 	default:
 		return buf, truncationReason(err), err
+	}
+}
+
+// maxBodyPrealloc bounds what a Content-Length can make readCapped
+// allocate before any byte arrived.
+const maxBodyPrealloc = 4 << 20
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, 0, 512)
+	}
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
 	}
 }
 
