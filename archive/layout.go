@@ -13,15 +13,20 @@ import (
 // capture time so that listing a period is a prefix scan:
 //
 //	captures/YYYY/MM/DD/<capture-id>/capture.warc.gz   raw exchange, WARC 1.1, gzip per record
-//	captures/YYYY/MM/DD/<capture-id>/article.json      extracted Article
+//	captures/YYYY/MM/DD/<capture-id>/article.json.gz   extracted Article, gzipped JSON
 //	captures/YYYY/MM/DD/<capture-id>/provenance.json   Provenance, written last
 //
 // Keys never change once written; a new capture of the same URL gets a new id.
 const (
 	CapturesPrefix = "captures/"
 	WARCName       = "capture.warc.gz"
-	ArticleName    = "article.json"
+	ArticleName    = "article.json.gz"
 	ProvenanceName = "provenance.json"
+	// LegacyArticleName is the uncompressed Article of captures made
+	// before Articles were gzipped; it is still read. An Article holds the
+	// page's text and the evidence of its metadata, a quarter of the size
+	// of the compressed page: gzip makes it a twelfth.
+	LegacyArticleName = "article.json"
 )
 
 // NewCaptureID returns a new capture id: the UTC capture time to the second

@@ -16,7 +16,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -206,7 +205,7 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 		prov.Extractor = archive.Component{Name: art.Extractor.Name, Version: art.Extractor.Version}
 		prov.PreviousCaptureID = prev.entry.CaptureID
 	} else {
-		artJSON, err := json.MarshalIndent(art, "", "  ")
+		artJSON, err := archive.EncodeRecord(archive.ArticleName, art)
 		if err != nil {
 			return written{}, fmt.Errorf("encode article of %s: %w", final.URL, err)
 		}
@@ -224,7 +223,7 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	}
 	out.previous, out.changed = prov.PreviousCaptureID, prov.Changed
 	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
-	provJSON, err := json.MarshalIndent(prov, "", "  ")
+	provJSON, err := archive.EncodeRecord(archive.ProvenanceName, prov)
 	if err != nil {
 		return written{}, fmt.Errorf("encode provenance of %s: %w", final.URL, err)
 	}

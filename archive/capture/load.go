@@ -59,6 +59,9 @@ func readJSON(ctx context.Context, st store.Store, key string, v any) (archive.O
 	if err != nil {
 		return ref, err
 	}
+	if data, err = archive.DecodeRecord(key, data, maxRecordBytes); err != nil {
+		return ref, err
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return ref, fmt.Errorf("decode %s: %w", key, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,20 +35,21 @@ import (
 // ArticleVersionName returns the object name of the Article that
 // extractor version v makes in a re-extraction.
 func ArticleVersionName(v string) string {
-	return "article." + v + ".json"
+	return "article." + v + ".json.gz"
 }
 
 // ParseArticleName reports whether an object name is an Article of a
 // capture, and the extractor version in its name ("" for article.json,
 // whose version is inside it).
 func ParseArticleName(name string) (version string, ok bool) {
-	if name == archive.ArticleName {
+	if name == archive.ArticleName || name == archive.LegacyArticleName {
 		return "", true
 	}
 	v, found := strings.CutPrefix(name, "article.")
 	if !found {
 		return "", false
 	}
+	v = strings.TrimSuffix(v, ".gz")
 	v, found = strings.CutSuffix(v, ".json")
 	if !found || v == "" {
 		return "", false
@@ -308,7 +308,7 @@ func articleFor(ctx context.Context, st store.Store, home string, maxBody int64)
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("capture %s: %w", home, err)
 	}
-	data, err := json.MarshalIndent(&res.Article, "", "  ")
+	data, err := archive.EncodeRecord(key, &res.Article)
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("encode article of capture %s: %w", home, err)
 	}

@@ -108,8 +108,10 @@ func (f *reFixture) archiveOld(t *testing.T, at time.Time, body []byte, revisitO
 		prov.PreviousCaptureID = revisitOf.Provenance.CaptureID
 		old = *revisitOf.Article
 	} else {
+		// An old capture, from before Articles were gzipped: it must
+		// still load and re-extract.
 		data, _ := json.MarshalIndent(old, "", "  ")
-		artRef = put(archive.ArticleName, data)
+		artRef = put(archive.LegacyArticleName, data)
 	}
 	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
 	provJSON, _ := json.MarshalIndent(prov, "", "  ")
@@ -182,6 +184,9 @@ func TestReextract(t *testing.T) {
 	// Last-Modified header are evidence.
 	data, _, err := ReadObject(ctx, f.st, wantKey, 1<<20)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err = archive.DecodeRecord(wantKey, data, 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	var art extract.Article
@@ -267,18 +272,19 @@ func TestReextractReportsFailures(t *testing.T) {
 
 func TestArticleNamesAndVersions(t *testing.T) {
 	for name, want := range map[string]string{
-		"article.json": "", "article.0.2.0.json": "0.2.0", "article.1.10.0-rc1.json": "1.10.0-rc1",
+		"article.json": "", "article.json.gz": "", "article.0.2.0.json": "0.2.0", "article.0.2.0.json.gz": "0.2.0",
+		"article.1.10.0-rc1.json": "1.10.0-rc1", "article.1.10.0-rc1.json.gz": "1.10.0-rc1",
 	} {
 		if v, ok := ParseArticleName(name); !ok || v != want {
 			t.Errorf("ParseArticleName(%q) = %q, %v", name, v, ok)
 		}
 	}
-	for _, name := range []string{"provenance.json", "capture.warc.gz", "article..json", "article.json.tmp", "articles.json"} {
+	for _, name := range []string{"provenance.json", "capture.warc.gz", "article..json", "article..json.gz", "article.json.tmp", "articles.json", "article.gz"} {
 		if _, ok := ParseArticleName(name); ok {
 			t.Errorf("ParseArticleName(%q) accepted it", name)
 		}
 	}
-	if ArticleVersionName("0.2.0") != "article.0.2.0.json" {
+	if ArticleVersionName("0.2.0") != "article.0.2.0.json.gz" {
 		t.Errorf("ArticleVersionName = %q", ArticleVersionName("0.2.0"))
 	}
 	for _, c := range []struct {

@@ -95,6 +95,9 @@ func (l *loader) row(ctx context.Context, e catalog.Entry, clusterID string) (*R
 	if err != nil {
 		return nil, err
 	}
+	if artData, err = archive.DecodeRecord(artRef.Key, artData, maxRecordBytes); err != nil {
+		return nil, err
+	}
 	var art extract.Article
 	if err := json.Unmarshal(artData, &art); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", artRef.Key, err)

@@ -185,6 +185,9 @@ func TestEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if data, err = archive.DecodeRecord(src.Article.Key, data, 1<<20); err != nil {
+		t.Fatal(err)
+	}
 	// What the extractor recorded for the edge page, if anything.
 	var recorded struct {
 		Evidence json.RawMessage `json:"evidence"`
@@ -221,7 +224,9 @@ func TestEvidence(t *testing.T) {
 		sum := sha256.Sum256(b)
 		return archive.ObjectRef{Key: prefix + name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
 	}
-	artRef := put(archive.ArticleName, artJSON)
+	// Stored the way captures made before Articles were gzipped are: old
+	// archives export too.
+	artRef := put(archive.LegacyArticleName, artJSON)
 	provData, _ := readVerified(ctx, f.st, src.Provenance)
 	var prov archive.Provenance
 	json.Unmarshal(provData, &prov)

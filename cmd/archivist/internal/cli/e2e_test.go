@@ -315,18 +315,19 @@ func checkExport(t *testing.T, path string, want int) {
 	}
 }
 
-// damage rewrites one article.json in a local store with different bytes.
+// damage rewrites one Article (article.json.gz) in a local store with
+// different bytes.
 func damage(t *testing.T, storeDir string) {
 	t.Helper()
 	var target string
 	filepath.WalkDir(storeDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && target == "" && filepath.Base(p) == "article.json" {
+		if err == nil && target == "" && filepath.Base(p) == "article.json.gz" {
 			target = p
 		}
 		return nil
 	})
 	if target == "" {
-		t.Fatal("no article.json in the store")
+		t.Fatal("no article.json.gz in the store")
 	}
 	os.Chmod(target, 0o644)
 	if err := os.WriteFile(target, []byte(`{"title":"forged"}`), 0o644); err != nil {

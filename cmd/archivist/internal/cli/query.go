@@ -290,6 +290,12 @@ func writeCapture(ctx context.Context, a *archiveEnv, e catalog.Entry, format st
 		if got.SHA256 != ref.SHA256 {
 			return fmt.Errorf("get: %s has sha256 %s but the catalog recorded %s: the object is damaged (run `archivist verify`)", ref.Key, got.SHA256, ref.SHA256)
 		}
+		if format == "json" {
+			// An Article is stored gzipped; --format json prints its JSON.
+			if data, err = archive.DecodeRecord(ref.Key, data, maxObject); err != nil {
+				return fmt.Errorf("get: %w", err)
+			}
+		}
 		_, err = io.Out.Write(data)
 		return err
 	case "text":

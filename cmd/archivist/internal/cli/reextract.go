@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/store"
@@ -146,6 +147,9 @@ func printArticleVersion(ctx context.Context, a *archiveEnv, id, version string,
 		}
 		if v.Original && got.SHA256 != v.Ref.SHA256 {
 			return fmt.Errorf("reextract --article: %s has sha256 %s but the provenance records %s: the object is damaged (run `archivist verify`)", v.Ref.Key, got.SHA256, v.Ref.SHA256)
+		}
+		if data, err = archive.DecodeRecord(v.Ref.Key, data, 1<<30); err != nil {
+			return fmt.Errorf("reextract --article: %w", err)
 		}
 		_, err = io.Out.Write(data)
 		return err

@@ -61,7 +61,7 @@ func TestReextractCommand(t *testing.T) {
 	if !strings.Contains(out, "re-extracted 1 captures") || !strings.Contains(out, "1 new articles, 0 reused, 0 already current, 0 failed") {
 		t.Fatalf("reextract --host:\n%s", out)
 	}
-	newKey := strings.TrimSuffix(originalKey, "article.json") + capture.ArticleVersionName(extract.Version)
+	newKey := strings.TrimSuffix(originalKey, "article.json.gz") + capture.ArticleVersionName(extract.Version)
 
 	// --versions lists both Articles and marks the one the row uses.
 	out = mustRun(t, env, "reextract", "--versions", "--json", "--url", site.ArticleURL("reuters"))
