@@ -120,9 +120,9 @@ func TestCapturesAPI(t *testing.T) {
 		t.Errorf("capture: %+v", c)
 	}
 	for view, want := range map[string]string{
-		"article":    `"word_count": `,
+		"article":    `"word_count":`,
 		"text":       "Ottawa ruling awaits judicial review\n\n",
-		"provenance": `"schema": "archivist.provenance/v1"`,
+		"provenance": `"schema":"archivist.provenance/v1"`,
 		"replay":     "archivist-banner",
 	} {
 		resp, body := get(t, srv+"/api/captures/"+f.ids["ruling"]+"/"+view)

@@ -289,6 +289,9 @@ func (s *server) pageCapture(w http.ResponseWriter, r *http.Request) {
 // the extractor wrote one: why it chose each metadata value.
 func (s *server) evidence(ctx context.Context, e catalog.Entry) (any, error) {
 	data, err := s.readVerified(ctx, e.Article)
+	if err == nil {
+		data, err = archive.DecodeRecord(e.Article.Key, data, 1<<30)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -112,9 +112,9 @@ func TestOriginalBytesAndViews(t *testing.T) {
 	}
 	// The other views.
 	views := map[string]string{
-		"art_":  `"title": "Hikvision takes Canada to court"`,
+		"art_":  `"title":"Hikvision takes Canada to court"`,
 		"txt_":  "Hikvision takes Canada to court\n\nHikvision asked a federal court",
-		"prov_": `"capture_id": "` + f.ids["story1"] + `"`,
+		"prov_": `"capture_id":"` + f.ids["story1"] + `"`,
 	}
 	for mod, want := range views {
 		resp, body := get(t, srv.URL+"/web/20250708100000"+mod+"/"+storyURL)
