@@ -165,7 +165,9 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader, size int
 		buf = &b
 	}
 	defer s.bufs.Put(buf)
-	if _, err := io.CopyBuffer(f, body, *buf); err != nil {
+	// writerOnly hides os.File's ReadFrom, which would ignore buf and
+	// allocate a fresh 32 KiB one for every object.
+	if _, err := io.CopyBuffer(writerOnly{f}, body, *buf); err != nil {
 		if berr := body.Err(); berr != nil {
 			return "", fmt.Errorf("put %q: %w", key, berr)
 		}
@@ -264,3 +266,7 @@ func (s *Store) removeStaleTemps(now time.Time) error {
 	}
 	return nil
 }
+
+// writerOnly is an io.Writer without ReadFrom, so io.CopyBuffer uses the
+// buffer it is given.
+type writerOnly struct{ io.Writer }
