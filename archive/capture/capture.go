@@ -73,6 +73,7 @@ type Recorder struct {
 	log      *slog.Logger
 	writers  sync.Pool // *warc.Writer: gzip state is costly to allocate per capture
 	commits  *committer
+	records  archive.RecordEncoder
 
 	// uncertain holds capture ids whose provenance write or catalog write
 	// failed: the store may have kept the provenance anyway (a request
@@ -205,7 +206,7 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 		prov.Extractor = archive.Component{Name: art.Extractor.Name, Version: art.Extractor.Version}
 		prov.PreviousCaptureID = prev.entry.CaptureID
 	} else {
-		artJSON, err := archive.EncodeRecord(archive.ArticleName, art)
+		artJSON, err := r.records.Encode(archive.ArticleName, art)
 		if err != nil {
 			return written{}, fmt.Errorf("encode article of %s: %w", final.URL, err)
 		}
@@ -223,7 +224,7 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	}
 	out.previous, out.changed = prov.PreviousCaptureID, prov.Changed
 	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
-	provJSON, err := archive.EncodeRecord(archive.ProvenanceName, prov)
+	provJSON, err := r.records.Encode(archive.ProvenanceName, prov)
 	if err != nil {
 		return written{}, fmt.Errorf("encode provenance of %s: %w", final.URL, err)
 	}
