@@ -77,7 +77,7 @@ func (wr *Writer) writeRevisit(w io.Writer, hop *archive.Hop, infoID, reqID stri
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
-	id, err := wr.emit(w, rb, head.Bytes())
+	id, err := wr.emit(w, rb, nil, head.Bytes())
 	return id, payload, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -228,5 +229,23 @@ func TestWriteRejectsEmptyExchange(t *testing.T) {
 	w, _ := NewWriter(0)
 	if _, err := w.WriteCapture(io.Discard, &archive.Exchange{RequestedURL: "http://x.test/"}, Info{}, Metadata{}); err == nil {
 		t.Error("no error for an exchange without a response")
+	}
+}
+
+func TestHexSHA256(t *testing.T) {
+	sum := sha256.Sum256([]byte("payload"))
+	hexSum := hex.EncodeToString(sum[:])
+	for in, want := range map[string]string{
+		"sha256:" + hexSum:                                    hexSum,
+		"SHA256:" + strings.ToUpper(hexSum):                   hexSum,
+		"sha256:" + base32.StdEncoding.EncodeToString(sum[:]): hexSum,
+		"sha1:" + hexSum:                                      "",
+		"sha256:" + hexSum[:60]:                               "",
+		"sha256:zz" + hexSum[2:]:                              "",
+		"":                                                    "",
+	} {
+		if got := hexSHA256(in); got != want {
+			t.Errorf("hexSHA256(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ package warc
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -154,7 +155,7 @@ func (wr *Writer) writeInfo(w io.Writer, ex *archive.Exchange, info Info) (strin
 	rb.AddWarcHeader(gowarc.ContentType, "application/warc-fields")
 	rb.AddWarcHeaderTime(gowarc.WarcDate, ex.FetchStart)
 	rb.AddWarcHeader(gowarc.WarcFilename, info.CaptureID+".warc.gz")
-	return wr.emit(w, rb, f.bytes())
+	return wr.emit(w, rb, nil, f.bytes())
 }
 
 func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (string, error) {
@@ -184,13 +185,12 @@ func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (st
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
-	return wr.emit(w, rb, block.Bytes())
+	return wr.emit(w, rb, nil, block.Bytes())
 }
 
 func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID string) (string, string, error) {
 	var head bytes.Buffer
 	writeStatusAndHeader(&head, hop)
-	payload := payloadDigest(hop.Body)
 
 	rb := gowarc.NewRecordBuilder(gowarc.Response, wr.opts...)
 	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
@@ -198,17 +198,44 @@ func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID str
 	rb.AddWarcHeaderTime(gowarc.WarcDate, hop.Start)
 	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
 	rb.AddWarcHeader(gowarc.WarcConcurrentTo, reqID)
-	rb.AddWarcHeader(gowarc.WarcPayloadDigest, "sha256:"+payload)
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
 	if hop.Truncated != "" {
 		rb.AddWarcHeader(gowarc.WarcTruncated, hop.Truncated)
 	}
-	block := make([]byte, 0, head.Len()+len(hop.Body))
-	block = append(append(block, head.Bytes()...), hop.Body...)
-	id, err := wr.emit(w, rb, block)
+	// gowarc computes the payload digest while it checks the record (it
+	// would hash the payload again to check one we gave it), so it is
+	// read from the built record rather than computed here.
+	var payload string
+	id, err := wr.emit(w, rb, func(rec gowarc.WarcRecord) error {
+		payload = hexSHA256(rec.WarcHeader().Get(gowarc.WarcPayloadDigest))
+		if payload == "" {
+			payload = payloadDigest(hop.Body)
+		}
+		return nil
+	}, head.Bytes(), hop.Body)
 	return id, payload, err
+}
+
+// hexSHA256 returns the lowercase hex of a "sha256:" digest field value
+// in hex or base32, or "" for anything else.
+func hexSHA256(v string) string {
+	d, ok := strings.CutPrefix(strings.ToLower(v), "sha256:")
+	if !ok {
+		return ""
+	}
+	if len(d) == 64 {
+		if _, err := hex.DecodeString(d); err == nil {
+			return d
+		}
+		return ""
+	}
+	b, err := base32.StdEncoding.DecodeString(strings.ToUpper(d))
+	if err != nil || len(b) != sha256.Size {
+		return ""
+	}
+	return hex.EncodeToString(b)
 }
 
 func (wr *Writer) writeMetadata(w io.Writer, ex *archive.Exchange, final *archive.Hop, info Info, meta Metadata, infoID, respID string) error {
@@ -228,21 +255,29 @@ func (wr *Writer) writeMetadata(w io.Writer, ex *archive.Exchange, final *archiv
 	rb.AddWarcHeaderTime(gowarc.WarcDate, final.Start)
 	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
 	rb.AddWarcHeader(gowarc.WarcConcurrentTo, respID)
-	_, err := wr.emit(w, rb, f.bytes())
+	_, err := wr.emit(w, rb, nil, f.bytes())
 	return err
 }
 
-// emit builds the record and writes it to w as one gzip member.
-func (wr *Writer) emit(w io.Writer, rb gowarc.WarcRecordBuilder, block []byte) (string, error) {
-	if _, err := rb.Write(block); err != nil {
-		_ = rb.Close()
-		return "", fmt.Errorf("build warc record: %w", err)
+// emit builds the record from the parts of its block, hands it to built
+// (if not nil), and writes it to w as one gzip member.
+func (wr *Writer) emit(w io.Writer, rb gowarc.WarcRecordBuilder, built func(gowarc.WarcRecord) error, block ...[]byte) (string, error) {
+	for _, part := range block {
+		if _, err := rb.Write(part); err != nil {
+			_ = rb.Close()
+			return "", fmt.Errorf("build warc record: %w", err)
+		}
 	}
 	rec, _, err := rb.Build()
 	if err != nil {
 		return "", fmt.Errorf("build warc record: %w", err)
 	}
 	defer rec.Close()
+	if built != nil {
+		if err := built(rec); err != nil {
+			return "", err
+		}
+	}
 	wr.buf.Reset()
 	wr.gz.Reset(&wr.buf)
 	if _, _, err := gowarc.NewMarshaler().Marshal(wr.gz, rec, 0); err != nil {
