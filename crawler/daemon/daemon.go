@@ -37,9 +37,6 @@ import (
 // down (returning work, recording results).
 const writeTimeout = 30 * time.Second
 
-// metricsEvery is how often (real time) queue gauges are refreshed.
-const metricsEvery = 5 * time.Second
-
 // Daemon runs sources against a frontier. Create it with New.
 type Daemon struct {
 	cfg     Config
@@ -52,14 +49,13 @@ type Daemon struct {
 
 	wake chan struct{} // a worker finished or sources changed
 
-	mu        sync.Mutex
-	sources   map[string]*source
-	running   bool
-	ready     bool      // start finished: sources synced, leases reclaimed
-	lastLoop  time.Time // real time of the scheduler's last turn
-	inflight  map[int64]*job
-	refreshed time.Time
-	paused    bool // an operator paused leasing; in-flight work still finishes
+	mu       sync.Mutex
+	sources  map[string]*source
+	running  bool
+	ready    bool      // start finished: sources synced, leases reclaimed
+	lastLoop time.Time // real time of the scheduler's last turn
+	inflight map[int64]*job
+	paused   bool // an operator paused leasing; in-flight work still finishes
 }
 
 // job is one leased item being worked on.
@@ -173,10 +169,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		})
 	}
+	var gauges sync.WaitGroup
+	gauges.Go(func() { d.watchQueue(ctx) })
 	d.schedule(ctx, jobs)
 	close(jobs)
+	gauges.Wait()
 	d.drain(&wg, cancelWork)
-	d.refreshMetrics(context.Background(), true)
+	d.refreshMetrics(context.Background())
 	d.log.Info("daemon stopped")
 	return nil
 }
@@ -214,7 +213,6 @@ func (d *Daemon) schedule(ctx context.Context, jobs chan<- frontier.Item) {
 		}
 		d.mu.Unlock()
 		d.extendLeases(ctx)
-		d.refreshMetrics(ctx, false)
 
 		leased := 0
 		if free > 0 {
@@ -472,27 +470,4 @@ func (d *Daemon) Activity() []InFlight {
 	d.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	return out
-}
-
-// refreshMetrics updates the queue gauges at most every metricsEvery.
-func (d *Daemon) refreshMetrics(ctx context.Context, force bool) {
-	d.mu.Lock()
-	if !force && time.Since(d.refreshed) < metricsEvery {
-		d.mu.Unlock()
-		return
-	}
-	d.refreshed = time.Now()
-	d.mu.Unlock()
-	st, err := d.fr.Stats(ctx, d.cfg.Clock())
-	if err != nil {
-		if ctx.Err() == nil {
-			d.m.FrontierErrors.Inc()
-			d.log.Warn("count frontier queue failed", "error", err)
-		}
-		return
-	}
-	d.m.QueueDepth.WithLabelValues("due").Set(float64(st.Due))
-	d.m.QueueDepth.WithLabelValues("scheduled").Set(float64(st.Scheduled))
-	d.m.QueueDepth.WithLabelValues("leased").Set(float64(st.Leased))
-	d.m.HostsInBackoff.Set(float64(len(d.fetcher.BackedOff())))
 }

@@ -1,12 +1,27 @@
 package daemon
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/archivist-project/archivist/crawler"
 )
+
+// metricsEvery is how often (real time) queue gauges are refreshed at
+// most.
+const metricsEvery = 5 * time.Second
+
+// queueCountShare bounds the CPU the queue gauges take: after a count
+// that took d, the next waits at least queueCountShare·d (at most
+// metricsStale), so counting a frontier of millions of URLs never takes
+// more than about 2 % of a core.
+const queueCountShare = 50
+
+// metricsStale is the longest the queue gauges go without a refresh.
+const metricsStale = time.Minute
 
 // Metrics are the daemon's Prometheus collectors, all named archivist_*.
 type Metrics struct {
@@ -102,3 +117,38 @@ func (m *Metrics) fetched(res crawler.FetchResult) {
 }
 
 func (m *Metrics) outcome(o string) { m.Outcomes.WithLabelValues(o).Inc() }
+
+// watchQueue refreshes the queue gauges until ctx ends. It runs beside
+// the scheduler rather than in its loop, since counting a large frontier
+// would hold up leasing, and it waits longer between counts that take
+// long (queueCountShare).
+func (d *Daemon) watchQueue(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		began := time.Now()
+		d.refreshMetrics(ctx)
+		timer.Reset(min(max(metricsEvery, queueCountShare*time.Since(began)), metricsStale))
+	}
+}
+
+// refreshMetrics updates the queue gauges.
+func (d *Daemon) refreshMetrics(ctx context.Context) {
+	st, err := d.fr.Stats(ctx, d.cfg.Clock())
+	if err != nil {
+		if ctx.Err() == nil {
+			d.m.FrontierErrors.Inc()
+			d.log.Warn("count frontier queue failed", "error", err)
+		}
+		return
+	}
+	d.m.QueueDepth.WithLabelValues("due").Set(float64(st.Due))
+	d.m.QueueDepth.WithLabelValues("scheduled").Set(float64(st.Scheduled))
+	d.m.QueueDepth.WithLabelValues("leased").Set(float64(st.Leased))
+	d.m.HostsInBackoff.Set(float64(len(d.fetcher.BackedOff())))
+}

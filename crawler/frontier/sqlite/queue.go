@@ -1,12 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,17 +17,13 @@ import (
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
-// leaseScanFactor bounds how many due rows Lease looks at per item asked
-// for, when it spreads a batch over hosts.
-const leaseScanFactor = 16
-
 // Discover implements frontier.Frontier.
 func (f *Frontier) Discover(ctx context.Context, found []frontier.Discovered) (int, error) {
 	if len(found) == 0 {
 		return 0, nil
 	}
 	added := 0
-	err := f.tx(ctx, "discover urls", func(tx *sql.Tx) error {
+	err := f.tx(ctx, "discover urls", func(tx *wtx) error {
 		added = 0
 		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (ukey, kind, url, host, source, via, depth, state, due, discovered_at)
 			SELECT ?1, 'url', ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7
@@ -67,22 +65,19 @@ func (f *Frontier) Discover(ctx context.Context, found []frontier.Discovered) (i
 	return added, err
 }
 
-// leaseCandidates picks due items, oldest first, at most ?5 per host,
-// skipping hosts backed off at ?1 and the hosts in the JSON array ?2. The
-// inner query stops after ?3 rows so that a big backlog on one host costs
-// a bounded scan.
-const leaseCandidates = `
-WITH cand AS (
-	SELECT id, host, due FROM items
-	WHERE due IS NOT NULL AND due <= ?1
-	  AND host NOT IN (SELECT host FROM hosts WHERE backoff_until > ?1)
-	  AND host NOT IN (SELECT value FROM json_each(?2))
-	ORDER BY due, id
-	LIMIT ?3
-), ranked AS (
-	SELECT id, due, row_number() OVER (PARTITION BY host ORDER BY due, id) AS rn FROM cand
-)
-SELECT id FROM ranked WHERE rn <= ?5 ORDER BY due, id LIMIT ?4`
+// leaseHosts picks the hosts whose first live item is due at ?1, earliest
+// first, skipping hosts backed off at ?1 and the hosts in the JSON array
+// ?2: a skipped host costs one row of host_queue however long its backlog.
+const leaseHosts = `
+SELECT host FROM host_queue
+WHERE next_due IS NOT NULL AND next_due <= ?1
+  AND host NOT IN (SELECT host FROM hosts WHERE backoff_until > ?1)
+  AND host NOT IN (SELECT value FROM json_each(?2))
+ORDER BY next_due, next_id
+LIMIT ?3`
+
+// leaseOfHost picks a host's first ?3 items due at ?2.
+const leaseOfHost = `SELECT id, due FROM items WHERE host = ?1 AND due IS NOT NULL AND due <= ?2 ORDER BY due, id LIMIT ?3`
 
 const itemColumns = `id, kind, url, ukey, host, source, via, depth, attempts, discovered_at, first_capture_at, captures, last_capture_id, lease_owner, lease_seq, due`
 
@@ -117,23 +112,10 @@ func (f *Frontier) Lease(ctx context.Context, req frontier.LeaseRequest) ([]fron
 		perHost = req.Max
 	}
 	var items []frontier.Item
-	err = f.tx(ctx, "lease", func(tx *sql.Tx) error {
+	err = f.tx(ctx, "lease", func(tx *wtx) error {
 		items = items[:0]
-		rows, err := tx.QueryContext(ctx, leaseCandidates, ms(req.Now), string(skip), req.Max*leaseScanFactor, req.Max, perHost)
+		ids, err := leaseIDs(ctx, tx, req, string(skip), perHost)
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -150,6 +132,58 @@ func (f *Frontier) Lease(ctx context.Context, req frontier.LeaseRequest) ([]fron
 		return nil
 	})
 	return items, err
+}
+
+// leaseIDs returns the ids of the items to lease: the oldest due items,
+// by due time then id, at most perHost of one host. The answer's items
+// come from at most Max hosts, and every host with a due item older than
+// the answer's newest is among the Max earliest of host_queue, so reading
+// those hosts' first items is enough.
+func leaseIDs(ctx context.Context, tx *wtx, req frontier.LeaseRequest, skip string, perHost int) ([]int64, error) {
+	now := ms(req.Now)
+	rows, err := tx.QueryContext(ctx, leaseHosts, now, skip, req.Max)
+	if err != nil {
+		return nil, err
+	}
+	var hosts []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		hosts = append(hosts, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	type cand struct{ id, due int64 }
+	var cands []cand
+	for _, h := range hosts {
+		rows, err := tx.QueryContext(ctx, leaseOfHost, h, now, perHost)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c cand
+			if err := rows.Scan(&c.id, &c.due); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			cands = append(cands, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.id, b.id)) })
+	ids := make([]int64, 0, min(len(cands), req.Max))
+	for _, c := range cands[:min(len(cands), req.Max)] {
+		ids = append(ids, c.id)
+	}
+	return ids, nil
 }
 
 type queryer interface {
@@ -196,7 +230,7 @@ const leaseHeld = `id = ? AND state = 'leased' AND lease_owner = ? AND lease_seq
 // ended decides what a lease update that changed no row means: nil when
 // this very lease was already ended (a repeated call), ErrLeaseLost
 // otherwise.
-func ended(ctx context.Context, tx *sql.Tx, it frontier.Item) error {
+func ended(ctx context.Context, tx *wtx, it frontier.Item) error {
 	var state, owner string
 	var seq int64
 	err := tx.QueryRowContext(ctx, `SELECT state, lease_owner, lease_seq FROM items WHERE id = ?`, it.ID).Scan(&state, &owner, &seq)
@@ -213,7 +247,7 @@ func ended(ctx context.Context, tx *sql.Tx, it frontier.Item) error {
 }
 
 // endLease runs an update of a held lease, mapping "no row" through ended.
-func endLease(ctx context.Context, tx *sql.Tx, it frontier.Item, query string, args ...any) (bool, error) {
+func endLease(ctx context.Context, tx *wtx, it frontier.Item, query string, args ...any) (bool, error) {
 	res, err := tx.ExecContext(ctx, query, append(args, it.ID, it.Lease.Owner, it.Lease.Seq)...)
 	if err != nil {
 		return false, err
@@ -229,7 +263,7 @@ func (f *Frontier) Extend(ctx context.Context, items []frontier.Item, until time
 	if len(items) == 0 {
 		return nil
 	}
-	return f.tx(ctx, "extend leases", func(tx *sql.Tx) error {
+	return f.tx(ctx, "extend leases", func(tx *wtx) error {
 		for _, it := range items {
 			if _, err := tx.ExecContext(ctx, `UPDATE items SET due = ? WHERE `+leaseHeld, ms(until), it.ID, it.Lease.Owner, it.Lease.Seq); err != nil {
 				return err
@@ -249,7 +283,7 @@ func (f *Frontier) Complete(ctx context.Context, it frontier.Item, c frontier.Co
 	if c.Captured {
 		captured = 1
 	}
-	return f.tx(ctx, "complete "+it.URL, func(tx *sql.Tx) error {
+	return f.tx(ctx, "complete "+it.URL, func(tx *wtx) error {
 		changed, err := endLease(ctx, tx, it, `UPDATE items SET state = ?, due = ?, attempts = 0, last_error = '', last_result = ?,
 				last_fetch_at = ?, captures = captures + ?,
 				first_capture_at = CASE WHEN ? = 1 AND first_capture_at IS NULL THEN ? ELSE first_capture_at END,
@@ -269,7 +303,7 @@ func (f *Frontier) Retry(ctx context.Context, it frontier.Item, r frontier.Retry
 	if r.CountAttempt {
 		count = 1
 	}
-	return f.tx(ctx, "retry "+it.URL, func(tx *sql.Tx) error {
+	return f.tx(ctx, "retry "+it.URL, func(tx *wtx) error {
 		_, err := endLease(ctx, tx, it, `UPDATE items SET state = 'pending', due = ?, attempts = attempts + ?, last_error = ?, last_fetch_at = ?
 			WHERE `+leaseHeld, ms(r.NotBefore), count, r.Reason, ms(r.Now))
 		return err
@@ -278,7 +312,7 @@ func (f *Frontier) Retry(ctx context.Context, it frontier.Item, r frontier.Retry
 
 // Fail implements frontier.Frontier.
 func (f *Frontier) Fail(ctx context.Context, it frontier.Item, fl frontier.Failure) error {
-	return f.tx(ctx, "fail "+it.URL, func(tx *sql.Tx) error {
+	return f.tx(ctx, "fail "+it.URL, func(tx *wtx) error {
 		changed, err := endLease(ctx, tx, it, `UPDATE items SET state = 'failed', due = NULL, fail_kind = ?, last_error = ?, last_fetch_at = ?
 			WHERE `+leaseHeld, string(fl.Kind), fl.Reason, ms(fl.Now))
 		if err != nil || !changed {
@@ -297,7 +331,7 @@ func (f *Frontier) Claim(ctx context.Context, canonicalURL string, it frontier.I
 	}
 	var owner string
 	claimed := false
-	err := f.tx(ctx, "claim "+key, func(tx *sql.Tx) error {
+	err := f.tx(ctx, "claim "+key, func(tx *wtx) error {
 		// A claim by an item that no longer exists is void.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM claims WHERE ukey = ? AND item_id NOT IN (SELECT id FROM items)`, key); err != nil {
 			return err
@@ -318,11 +352,16 @@ func (f *Frontier) Claim(ctx context.Context, canonicalURL string, it frontier.I
 	return owner, claimed, nil
 }
 
+// recoverLeases makes the leases of owners other than ?2 due at ?1.
+// Leased items always have a due time (their deadline); saying so lets
+// the update reach them through items_state_due.
+const recoverLeases = `UPDATE items SET state = 'pending', due = ?1 WHERE state = 'leased' AND due IS NOT NULL AND lease_owner <> ?2`
+
 // Recover implements frontier.Frontier.
 func (f *Frontier) Recover(ctx context.Context, owner string, now time.Time) (int, error) {
 	var n int64
-	err := f.tx(ctx, "recover leases", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE items SET state = 'pending', due = ? WHERE state = 'leased' AND lease_owner <> ?`, ms(now), owner)
+	err := f.tx(ctx, "recover leases", func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, recoverLeases, ms(now), owner)
 		if err != nil {
 			return err
 		}

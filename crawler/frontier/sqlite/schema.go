@@ -19,6 +19,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "items, discoveries, sources, polls, hosts, validators, claims", sql: schemaV1},
+		{version: 2, name: "host queue and source counts kept by triggers; queue index by state", sql: schemaV2()},
 	}
 }
 

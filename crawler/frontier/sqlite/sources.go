@@ -24,6 +24,12 @@ const (
 // staleBackoff is how long after its end a host back-off row is kept.
 const staleBackoff = 7 * 24 * time.Hour
 
+// deleteRemovedPolls drops the poll items of sources not in the JSON
+// array ?1. Poll items are the keys "source:NAME": the range reaches them
+// through the ukey index instead of reading every URL.
+const deleteRemovedPolls = `DELETE FROM items WHERE ukey >= 'source:' AND ukey < 'source;' AND kind = 'source'
+	AND source NOT IN (SELECT value FROM json_each(?1))`
+
 // SyncSources implements frontier.Frontier.
 func (f *Frontier) SyncSources(ctx context.Context, sources []frontier.SourceSpec, now time.Time) error {
 	names := make([]string, 0, len(sources))
@@ -34,7 +40,7 @@ func (f *Frontier) SyncSources(ctx context.Context, sources []frontier.SourceSpe
 	if err != nil {
 		return fmt.Errorf("sync sources: %w", err)
 	}
-	return f.tx(ctx, "sync sources", func(tx *sql.Tx) error {
+	return f.tx(ctx, "sync sources", func(tx *wtx) error {
 		for _, s := range sources {
 			if err := syncSource(ctx, tx, s, now); err != nil {
 				return fmt.Errorf("source %s: %w", s.Name, err)
@@ -45,12 +51,12 @@ func (f *Frontier) SyncSources(ctx context.Context, sources []frontier.SourceSpe
 		}
 		// A poll in flight for a removed source loses its lease: its
 		// Complete gets ErrLeaseLost and nothing is rescheduled.
-		_, err := tx.ExecContext(ctx, `DELETE FROM items WHERE kind = 'source' AND source NOT IN (SELECT value FROM json_each(?))`, string(nameJSON))
+		_, err := tx.ExecContext(ctx, deleteRemovedPolls, string(nameJSON))
 		return err
 	})
 }
 
-func syncSource(ctx context.Context, tx *sql.Tx, s frontier.SourceSpec, now time.Time) error {
+func syncSource(ctx context.Context, tx *wtx, s frontier.SourceSpec, now time.Time) error {
 	var oldURL string
 	var oldInterval int64
 	var lastPoll sql.NullInt64
@@ -103,7 +109,7 @@ func (f *Frontier) RecordPoll(ctx context.Context, p frontier.PollResult) error 
 	if p.OK {
 		ok = 1
 	}
-	return f.tx(ctx, "record poll of "+p.Source, func(tx *sql.Tx) error {
+	return f.tx(ctx, "record poll of "+p.Source, func(tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO polls (source, at, ok, result, http_status, found, new) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			p.Source, ms(p.At), ok, p.Result, p.HTTPStatus, p.Found, p.New); err != nil {
 			return err
@@ -165,31 +171,28 @@ func (f *Frontier) SourceStats(ctx context.Context) ([]frontier.SourceStat, erro
 }
 
 func (f *Frontier) fillCounts(ctx context.Context, st *frontier.SourceStat) error {
-	if err := f.reader.QueryRowContext(ctx, `SELECT count(DISTINCT ukey) FROM discoveries WHERE source = ?`, st.Name).Scan(&st.Found); err != nil {
-		return err
-	}
-	rows, err := f.reader.QueryContext(ctx, `SELECT state, fail_kind, captures > 0, count(*) FROM items
-		WHERE source = ? AND kind = 'url' GROUP BY 1, 2, 3`, st.Name)
+	rows, err := f.reader.QueryContext(ctx, `SELECT what, n FROM source_counts WHERE source = ?`, st.Name)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var state, failKind string
-		var captured bool
+		var what string
 		var n int64
-		if err := rows.Scan(&state, &failKind, &captured, &n); err != nil {
+		if err := rows.Scan(&what, &n); err != nil {
 			return err
 		}
-		switch {
-		case captured:
-			st.Archived += n
-		case state == frontier.StateFailed && failKind == string(frontier.FailRobots):
-			st.BlockedByRobots += n
-		case state == frontier.StateFailed:
-			st.Failed += n
-		case state == frontier.StatePending || state == frontier.StateLeased:
-			st.Pending += n
+		switch what {
+		case "found":
+			st.Found = n
+		case "archived":
+			st.Archived = n
+		case "robots":
+			st.BlockedByRobots = n
+		case "failed":
+			st.Failed = n
+		case "pending":
+			st.Pending = n
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -224,10 +227,10 @@ func (f *Frontier) Validators(ctx context.Context, key string) (frontier.Validat
 
 // SetValidators implements frontier.Frontier.
 func (f *Frontier) SetValidators(ctx context.Context, key string, v frontier.Validators, now time.Time) error {
-	return f.tx(ctx, "set validators "+key, func(tx *sql.Tx) error { return setValidators(ctx, tx, key, v, now) })
+	return f.tx(ctx, "set validators "+key, func(tx *wtx) error { return setValidators(ctx, tx, key, v, now) })
 }
 
-func setValidators(ctx context.Context, tx *sql.Tx, key string, v frontier.Validators, now time.Time) error {
+func setValidators(ctx context.Context, tx *wtx, key string, v frontier.Validators, now time.Time) error {
 	if v.ETag == "" && v.LastModified == "" {
 		_, err := tx.ExecContext(ctx, `DELETE FROM validators WHERE ukey = ?`, key)
 		return err
@@ -240,7 +243,7 @@ func setValidators(ctx context.Context, tx *sql.Tx, key string, v frontier.Valid
 
 // BackoffHost implements frontier.Frontier.
 func (f *Frontier) BackoffHost(ctx context.Context, host string, until time.Time, reason string) error {
-	return f.tx(ctx, "back off host "+host, func(tx *sql.Tx) error {
+	return f.tx(ctx, "back off host "+host, func(tx *wtx) error {
 		// Rows whose back-off ended long ago only take room.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM hosts WHERE backoff_until < ?`, ms(until.Add(-staleBackoff))); err != nil {
 			return err
@@ -272,14 +275,16 @@ func (f *Frontier) HostsInBackoff(ctx context.Context, now time.Time) ([]frontie
 	return out, rows.Err()
 }
 
+// queueStats counts three ranges of items_state_due from the index alone.
+const queueStats = `SELECT
+	(SELECT count(*) FROM items WHERE state = 'pending' AND due IS NOT NULL AND due <= ?1),
+	(SELECT count(*) FROM items WHERE state = 'pending' AND due > ?1),
+	(SELECT count(*) FROM items WHERE state = 'leased' AND due IS NOT NULL)`
+
 // Stats implements frontier.Frontier.
 func (f *Frontier) Stats(ctx context.Context, now time.Time) (frontier.QueueStats, error) {
 	var s frontier.QueueStats
-	err := f.reader.QueryRowContext(ctx, `SELECT
-			coalesce(sum(state = 'pending' AND due <= ?1), 0),
-			coalesce(sum(state = 'pending' AND due > ?1), 0),
-			coalesce(sum(state = 'leased'), 0)
-		FROM items WHERE due IS NOT NULL`, ms(now)).Scan(&s.Due, &s.Scheduled, &s.Leased)
+	err := f.reader.QueryRowContext(ctx, queueStats, ms(now)).Scan(&s.Due, &s.Scheduled, &s.Leased)
 	if err != nil {
 		return s, fmt.Errorf("count queue in frontier %s: %w", f.path, err)
 	}
