@@ -18,8 +18,10 @@ var (
 	authorPrefix = regexp.MustCompile(`(?i)^(?:(?:written|words|reporting|reported|story|text|posted|photos?|video|interview|compiled|edited|analysis|commentary|opinion)\s+by|by|von|par|por|door|av|af|от|автор|текст|text|texte|texto)\s*[:\-–—]?\s+`)
 	authorFor    = regexp.MustCompile(`\s+(?:for|special to)\s+.*$`)
 	// authorAgency is a news agency written after a reporter's name
-	// without a separator ("Tom Davies Associated Press").
-	authorAgency = regexp.MustCompile(`(?i)\s+(?:the associated press|associated press|ap|reuters|afp|agence france-presse|dpa|efe|ansa|bloomberg|upi)$`)
+	// without a separator ("Tom Davies Associated Press"); authorAgencies
+	// are its alternatives, a match ends with one of them.
+	authorAgency   = regexp.MustCompile(`(?i)\s+(?:the associated press|associated press|ap|reuters|afp|agence france-presse|dpa|efe|ansa|bloomberg|upi)$`)
+	authorAgencies = []string{"the associated press", "associated press", "ap", "reuters", "afp", "agence france-presse", "dpa", "efe", "ansa", "bloomberg", "upi"}
 	// authorSentenceEnd is a full stop after a word of three letters or
 	// more: "Finian Cunningham. Sputnik" holds two names, while the
 	// period in "Sarah E. Needleman" marks an initial.
@@ -219,13 +221,13 @@ func splitAuthorNames(raw string) []string {
 	if s == "" || looksLikeURL(s) {
 		return nil
 	}
-	s = authorEmail.ReplaceAllString(s, " ")
-	s = authorParens.ReplaceAllString(s, " ")
+	s = replaceIf(authorEmail, s, "@", " ")
+	s = replaceIf(authorParens, s, "([", " ")
 	// Dates go first: "Aug. 3, 2025" is no sentence end after a name.
-	if loc := authorDateCut.FindStringIndex(s); loc != nil {
+	if loc := findDateCut(s); loc != nil {
 		s = s[:loc[0]]
 	}
-	s = authorSentenceEnd.ReplaceAllString(s, "$1, ")
+	s = replaceIf(authorSentenceEnd, s, ".", "$1, ")
 	var names []string
 	for _, part := range authorSplit.Split(s, -1) {
 		part = strings.TrimFunc(part, isNameEdge)
@@ -236,11 +238,16 @@ func splitAuthorNames(raw string) []string {
 			}
 			part = stripped
 		}
-		part = strings.TrimFunc(authorFor.ReplaceAllString(part, ""), isNameEdge)
-		if stripped := authorAgency.ReplaceAllString(part, ""); strings.Contains(stripped, " ") {
-			// Only when a full name remains: "Associated Press" alone
-			// is a byline of its own.
-			part = stripped
+		if strings.Contains(part, "for") || strings.Contains(part, "special to") {
+			part = authorFor.ReplaceAllString(part, "")
+		}
+		part = strings.TrimFunc(part, isNameEdge)
+		if mayEndWithFold(part, authorAgencies...) {
+			if stripped := authorAgency.ReplaceAllString(part, ""); strings.Contains(stripped, " ") {
+				// Only when a full name remains: "Associated Press"
+				// alone is a byline of its own.
+				part = stripped
+			}
 		}
 		if part != "" {
 			names = append(names, part)
@@ -314,9 +321,35 @@ func capitalisedName(words []string) bool {
 }
 
 // sameName compares two names ignoring case, spaces and punctuation, so
-// "The Hill" matches "thehill".
+// "The Hill" matches "thehill": normalizeName(a) == normalizeName(b),
+// compared a character at a time without building either (titles and
+// bylines are compared with every site name).
 func sameName(a, b string) bool {
-	return normalizeName(a) == normalizeName(b)
+	i, j := 0, 0
+	for {
+		ra, na := nextNameRune(a, i)
+		rb, nb := nextNameRune(b, j)
+		if ra != rb {
+			return false
+		}
+		if ra < 0 {
+			return true
+		}
+		i, j = na, nb
+	}
+}
+
+// nextNameRune returns the next rune of normalizeName(s) from byte i on,
+// and the byte after it; -1 at the end.
+func nextNameRune(s string, i int) (rune, int) {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r = unicode.ToLower(r); unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r, i
+		}
+	}
+	return -1, i
 }
 
 func normalizeName(s string) string {

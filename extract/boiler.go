@@ -32,15 +32,19 @@ var boilerWords = []string{
 	"timestamp", "publish-date", "pubdate", "post-date", "entry-date",
 }
 
-// boilerWordsByFirstByte indexes boilerWords by their first byte, so a
-// class is scanned once instead of once per word: this runs for every
-// class and id of every page. It is built once and only read.
+// boilerWordsByFirstByte indexes boilerWords by their first byte, and
+// boilerWordPairs holds their first two bytes, so a class is scanned once
+// instead of once per word and most positions are passed over after one
+// bit test: this runs for every distinct class and id of every page. Both
+// are built once and only read.
 var boilerWordsByFirstByte = func() (index [256][]string) {
 	for _, w := range boilerWords {
 		index[w[0]] = append(index[w[0]], w)
 	}
 	return index
 }()
+
+var boilerWordPairs = newPairSet(boilerWords)
 
 // boilerParts mark an element when they equal a whole part of a class or
 // id split at "-" and "_": they are too short to match inside words.
@@ -50,6 +54,9 @@ var boilerParts = setOf(
 	"banner", "footer", "masthead", "kicker", "eyebrow", "hidden", "sr",
 	"rating",
 )
+
+// boilerPartShape passes over most parts without a map lookup.
+var boilerPartShape = newWordShape(keysOf(boilerParts))
 
 // Summaries, standfirsts and disclaimers are deliberately not marked: the
 // benchmark's ground truth keeps them about as often as not. Links and
@@ -68,12 +75,24 @@ var boilerRoles = setOf("navigation", "complementary", "contentinfo", "banner", 
 
 // boilerplateReason returns why n's markup names it page furniture (the
 // matching tag, role, itemprop or class/id word), or "" when it does not.
-func boilerplateReason(n *html.Node) string {
+func boilerplateReason(n *html.Node, names nameCache) string {
+	if unmarkedTags[n.Data] {
+		return "" // before looking up the class of every inline element
+	}
+	return boilerplateReasonOf(n, names.classAndID(n))
+}
+
+// boilerplateReasonOf is boilerplateReason with the verdicts on n's class
+// and id at hand.
+func boilerplateReasonOf(n *html.Node, names elementNames) string {
 	if unmarkedTags[n.Data] {
 		return ""
 	}
 	if boilerTags[n.Data] {
 		return n.Data
+	}
+	if !names.role && names.itemprop == "" && names.class.boiler == "" && names.id.boiler == "" {
+		return "" // none of the attributes below can name furniture
 	}
 	for _, a := range n.Attr {
 		switch a.Key {
@@ -82,7 +101,7 @@ func boilerplateReason(n *html.Node) string {
 				return "role=" + v
 			}
 		case "class", "id":
-			if w := boilerName(a.Val); w != "" {
+			if w := names.of(a.Key).boiler; w != "" {
 				return a.Key + "~" + w
 			}
 		case "itemprop":
@@ -95,12 +114,13 @@ func boilerplateReason(n *html.Node) string {
 	return ""
 }
 
+// boilerName returns the boilerplate word or part a lowercased class or
+// id value holds, or "".
 func boilerName(v string) string {
-	if v == "" {
-		return ""
-	}
-	v = strings.ToLower(v)
-	for i := 0; i < len(v); i++ {
+	for i := 0; i+1 < len(v); i++ {
+		if !boilerWordPairs.has(v[i], v[i+1]) {
+			continue // every word is longer than two bytes
+		}
 		for _, w := range boilerWordsByFirstByte[v[i]] {
 			if strings.HasPrefix(v[i:], w) {
 				return w
@@ -112,7 +132,7 @@ func boilerName(v string) string {
 	start := -1
 	for i := 0; i <= len(v); i++ {
 		if i == len(v) || v[i] == ' ' || v[i] == '-' || v[i] == '_' || v[i] == '\t' || v[i] == '\n' {
-			if start >= 0 && boilerParts[v[start:i]] {
+			if start >= 0 && boilerPartShape.admits(v[start:i]) && boilerParts[v[start:i]] {
 				return v[start:i]
 			}
 			start = -1
@@ -150,14 +170,14 @@ func markBoilerplate(n *html.Node) {
 
 // isMarkedBoilerplate reports whether an element of the readability body
 // is page furniture.
-func isMarkedBoilerplate(n *html.Node) bool {
+func isMarkedBoilerplate(n *html.Node, names nameCache) bool {
 	if n.Type != html.ElementNode {
 		return false
 	}
 	if _, ok := attrOK(n, boilerAttr); ok {
 		return true
 	}
-	return boilerplateReason(n) != ""
+	return boilerplateReason(n, names) != ""
 }
 
 // maxBoilerShare is the largest share of the body a marked element may
@@ -167,7 +187,7 @@ const maxBoilerShare = 0.4
 // subtreeRunes counts the non-space characters under every marked node of
 // the body, so the renderer can check the share rule without walking
 // subtrees twice.
-func subtreeRunes(n *html.Node, out map[*html.Node]int) int {
+func subtreeRunes(n *html.Node, out map[*html.Node]int, names nameCache) int {
 	total := 0
 	switch n.Type {
 	case html.TextNode:
@@ -183,9 +203,9 @@ func subtreeRunes(n *html.Node, out map[*html.Node]int) int {
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		total += subtreeRunes(c, out)
+		total += subtreeRunes(c, out, names)
 	}
-	if isMarkedBoilerplate(n) {
+	if isMarkedBoilerplate(n, names) {
 		out[n] = total
 	}
 	return total

@@ -168,7 +168,7 @@ func trimHead(paras []paragraph, title string) []paragraph {
 
 // isDateLine reports a short line that is mostly a date or time.
 func isDateLine(s string) bool {
-	loc := authorDateCut.FindStringIndex(s)
+	loc := findDateCut(s)
 	if loc == nil {
 		_, ok := parseDate(s)
 		return ok

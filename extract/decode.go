@@ -72,51 +72,55 @@ func hasUnicodeBOM(b []byte) bool {
 // decode converts body to UTF-8 following the HTML spec's order: byte order
 // mark, then the HTTP charset, then a <meta> declaration, then a guess.
 // Invalid sequences become U+FFFD, so the result is always valid UTF-8.
-func decode(body []byte, contentType string) string {
-	enc := chooseEncoding(body, contentType)
+// A body that is already valid UTF-8 is returned as is, not copied: the
+// caller must not modify the result.
+func decode(body []byte, contentType string) []byte {
+	enc, valid := chooseEncoding(body, contentType)
 	if enc == nil {
-		if utf8.Valid(body) {
-			return string(body)
+		if valid || utf8.Valid(body) {
+			return body
 		}
-		return strings.ToValidUTF8(string(body), "\uFFFD")
+		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
 		// Decoders for the single-byte and CJK charsets replace bad input
 		// rather than fail; if one fails anyway, keep the raw bytes rather
 		// than lose the page.
-		return strings.ToValidUTF8(string(body), "\uFFFD")
+		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	if !utf8.Valid(out) {
-		return strings.ToValidUTF8(string(out), "\uFFFD")
+		return bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
-	return string(out)
+	return out
 }
 
-// chooseEncoding returns the page's encoding, or nil for UTF-8.
-func chooseEncoding(body []byte, contentType string) encoding.Encoding {
+// chooseEncoding returns the page's encoding, or nil for UTF-8; valid
+// reports that the body was found to be valid UTF-8 on the way, so that
+// decode need not check a large page twice.
+func chooseEncoding(body []byte, contentType string) (enc encoding.Encoding, valid bool) {
 	switch {
 	case bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}):
-		return unicode.UTF8BOM
+		return unicode.UTF8BOM, false
 	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
-		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), false
 	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
-		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), false
 	}
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		if enc := lookupCharset(params["charset"]); enc != nil || isUTF8Label(params["charset"]) {
-			return enc
+			return enc, false
 		}
 	}
 	if label := prescanMetaCharset(body); label != "" {
 		if enc := lookupCharset(label); enc != nil || isUTF8Label(label) {
-			return enc
+			return enc, false
 		}
 	}
 	if utf8.Valid(body) {
-		return nil
+		return nil, true
 	}
-	return charmap.Windows1252
+	return charmap.Windows1252, false
 }
 
 // lookupCharset maps a charset label to its encoding; UTF-8 and unknown

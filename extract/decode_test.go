@@ -44,7 +44,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := decode([]byte(c.body), c.contentType); got != c.want {
+			if got := string(decode([]byte(c.body), c.contentType)); got != c.want {
 				t.Errorf("decode = %q, want %q", got, c.want)
 			}
 		})
@@ -61,7 +61,7 @@ func TestHasMarkup(t *testing.T) {
 		"</p>":              true,
 		"":                  false,
 	} {
-		if got := hasMarkup(s); got != want {
+		if got := hasMarkup([]byte(s)); got != want {
 			t.Errorf("hasMarkup(%q) = %v, want %v", s, got, want)
 		}
 	}

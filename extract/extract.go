@@ -1,7 +1,9 @@
 // Package extract turns one fetched HTML page into an Article (clean text
 // and metadata) plus every link found on the page.
 //
-// The page is decoded to UTF-8 and parsed once with golang.org/x/net/html.
+// The page is decoded to UTF-8 and parsed once with golang.org/x/net/html,
+// without the text of its scripts (JSON-LD excepted) and styles, which
+// nothing reads.
 // Metadata and links are read from that raw tree first, because the
 // readability pass that finds the article body rewrites the tree in place.
 // Extract is pure: it does no I/O, keeps no state between calls and is safe
@@ -11,7 +13,6 @@ package extract
 import (
 	"bytes"
 	"fmt"
-	"strings"
 
 	"golang.org/x/net/html"
 )
@@ -37,6 +38,12 @@ const MaxBodyBytes = 10 << 20
 // accepts. It never panics: a failure inside the readability library is
 // returned as an error naming the URL.
 func Extract(body []byte, opts Options) (res *Result, err error) {
+	return extract(body, opts, true)
+}
+
+// extract is Extract; elide false parses the scripts' and styles' text
+// too, for the tests that check dropping it changes nothing.
+func extract(body []byte, opts Options, elide bool) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("extract %s: internal error (please report with the page attached): %v", opts.URL, r)
@@ -59,7 +66,12 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 	if !hasMarkup(decoded) {
 		return nil, fmt.Errorf("extract %s: no tags found: %w: only HTML pages can be extracted", opts.URL, ErrNotHTML)
 	}
-	doc, err := html.Parse(strings.NewReader(decoded))
+	if elide {
+		// Parsing without the bodies of scripts and styles gives the same
+		// tree less their text, which nothing reads (see elideRawText).
+		decoded = elideRawText(decoded)
+	}
+	doc, err := html.Parse(bytes.NewReader(decoded))
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: parse HTML: %w", opts.URL, err)
 	}
@@ -81,7 +93,7 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 	} else if read, err = runReadability(doc, base); err != nil {
 		return nil, fmt.Errorf("extract %s: %w", opts.URL, err)
 	}
-	content := renderContent(read.content, base)
+	content := renderContent(read.content, base, page.names)
 	markInArticle(links, content.hrefs)
 
 	art := buildArticle(page, ld, partWords, pageURL, base, read, content, links, opts)
@@ -91,17 +103,17 @@ func Extract(body []byte, opts Options) (res *Result, err error) {
 // hasMarkup reports whether s contains something that looks like an HTML
 // tag, comment or doctype near its start. Plain text would otherwise be
 // "extracted" as a page whose article is the whole file.
-func hasMarkup(s string) bool {
+func hasMarkup(s []byte) bool {
 	const window = 64 << 10
 	if len(s) > window {
 		s = s[:window]
 	}
-	for i := strings.IndexByte(s, '<'); i >= 0 && i+1 < len(s); {
+	for i := bytes.IndexByte(s, '<'); i >= 0 && i+1 < len(s); {
 		c := s[i+1]
 		if c == '!' || c == '/' || c == '?' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
 			return true
 		}
-		next := strings.IndexByte(s[i+1:], '<')
+		next := bytes.IndexByte(s[i+1:], '<')
 		if next < 0 {
 			break
 		}

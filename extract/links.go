@@ -66,8 +66,9 @@ func resolveParsed(base *url.URL, href string) (*url.URL, bool) {
 func collectLinks(anchors []anchor, base *url.URL) []Link {
 	links := make([]Link, 0, len(anchors))
 	seen := make(map[string]int, len(anchors))
+	res := newResolver(base)
 	for _, a := range anchors {
-		u, ok := resolveURL(base, a.href)
+		u, ok := res.resolve(a.href)
 		if !ok {
 			continue
 		}
@@ -98,7 +99,6 @@ func markInArticle(links []Link, inArticle map[string]bool) {
 
 var (
 	urlDatePattern = regexp.MustCompile(`(?:^|/)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])(?:[/-]?(0[1-9]|[12]\d|3[01]))?(?:/|$|[^\d])`)
-	longDigits     = regexp.MustCompile(`\d{5,}`)
 )
 
 // nonArticleSegments are path segments that mark index pages: a URL
@@ -123,14 +123,14 @@ func looksLikeArticleURL(u *url.URL) bool {
 			return false
 		}
 	}
-	if urlDatePattern.MatchString("/" + path + "/") {
+	if mayHoldYear(path) && urlDatePattern.MatchString("/"+path+"/") {
 		return true
 	}
 	last := segments[len(segments)-1]
 	for _, ext := range []string{".html", ".htm", ".php", ".aspx", ".shtml", ".ece", ".cms"} {
 		last = strings.TrimSuffix(last, ext)
 	}
-	if longDigits.MatchString(last) {
+	if hasDigitRun(last, 5) {
 		return true
 	}
 	words := 0

@@ -17,6 +17,10 @@ const (
 // languages Archivist meets most.
 var notFoundTitle = regexp.MustCompile(`(?i)\b404\b|page not found|not be found|cannot be found|can't be found|could not be found|page (?:does not|doesn't) exist|no longer available|page unavailable|nicht gefunden|introuvable|no encontrada|non trovata|não encontrada|niet gevonden|^error\b|^not found$`)
 
+// notFoundWords are literals one of which every alternative of
+// notFoundTitle needs (see mayContainFold).
+var notFoundWords = []string{"404", "found", "exist", "available", "gefunden", "introuvable", "encontrada", "trovata", "gevonden", "error"}
+
 // PageTypeRules are the thresholds of the page-type rule (see
 // classifyPage). Start from DefaultPageTypeRules and change what needs
 // changing: a zero field means zero, not "default".
@@ -142,7 +146,7 @@ func measurePage(page *pageScan, ld ldInfo, body contentInfo, words int, links [
 		words:         words,
 	}
 	for _, t := range append([]string{page.title, firstMeta(page, "og:title")}, page.h1...) {
-		if notFoundTitle.MatchString(strings.TrimSpace(t)) {
+		if mayContainFold(t, notFoundWords...) && notFoundTitle.MatchString(strings.TrimSpace(t)) {
 			s.notFound = true
 		}
 	}

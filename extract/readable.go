@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -32,6 +33,10 @@ func runReadability(doc *html.Node, base *url.URL) (res readResult, err error) {
 	// Kept classes let the renderer recognise page furniture (see
 	// isMarkedBoilerplate).
 	parser.KeepClasses = true
+	// The library's default logger formats its Info records (and every
+	// pass's attributes) into io.Discard; a discarding handler skips that
+	// work.
+	parser.Logger = slog.New(slog.DiscardHandler)
 	article, err := parser.ParseAndMutate(doc, base)
 	if err != nil {
 		return readResult{}, fmt.Errorf("find article body: %w", err)

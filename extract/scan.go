@@ -2,7 +2,6 @@ package extract
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -39,6 +38,9 @@ type pageScan struct {
 	// text is a listing or a portal, not an article.
 	textRunes int
 	linkRunes int
+	// names caches what the page's class and id values say; the renderer
+	// asks the same questions of the body.
+	names nameCache
 	// elements counts the elements of the page and nestedText sums the
 	// visible characters times their depth in the tree: readability's
 	// work grows with both (see overReadabilityBudget).
@@ -82,7 +84,7 @@ type byline struct {
 const maxBylineRunes = 120
 
 func scanDocument(doc *html.Node) *pageScan {
-	s := &scanner{page: &pageScan{meta: map[string][]string{}}, currentAnchor: -1}
+	s := &scanner{page: &pageScan{meta: map[string][]string{}, names: nameCache{}}, currentAnchor: -1}
 	s.walk(doc)
 	return s.page
 }
@@ -131,12 +133,7 @@ func (s *scanner) text(data string) {
 	if !s.inBody {
 		return
 	}
-	visible := 0
-	for _, r := range data {
-		if !unicode.IsSpace(r) {
-			visible++
-		}
-	}
+	visible := countVisible(data)
 	s.page.textRunes += visible
 	s.page.nestedText += visible * s.depth
 	if s.currentAnchor >= 0 {
@@ -159,23 +156,26 @@ func (s *scanner) element(n *html.Node) bool {
 		// Teaser", not "HeadlineTeaser".
 		s.anchorText.WriteByte(' ')
 	}
+	names := s.page.names.classAndID(n)
 	if n.Data != "body" && n.Data != "html" && n.Data != "article" && n.Data != "main" {
 		if s.ctx.foreign == "" {
-			s.ctx.foreign = foreignSection(n)
+			s.ctx.foreign = foreignSection(n, names)
 		}
-		if s.inBody && len(s.page.walls) < maxWalls {
+		if s.inBody && len(s.page.walls) < maxWalls && (names.class.wall || names.id.wall) {
 			s.wall(n)
 		}
-		s.classByline(n)
-		if boilerplateReason(n) != "" {
+		if names.class.byline || names.id.byline {
+			s.classByline(n)
+		}
+		if boilerplateReasonOf(n, names) != "" {
 			markBoilerplate(n)
 		}
 	}
-	if _, ok := attrOK(n, "itemscope"); ok {
+	if names.itemscope {
 		s.itemscope(n)
 	}
-	if prop := attr(n, "itemprop"); prop != "" {
-		s.itemprop(n, prop)
+	if names.itemprop != "" {
+		s.itemprop(n, names.itemprop)
 	}
 	switch n.Data {
 	case "html":
@@ -355,12 +355,9 @@ func (s *scanner) itemprop(n *html.Node, prop string) {
 }
 
 // classByline takes the text of small elements whose class or id says
-// "byline" or "author".
+// "byline" or "author" (the caller checks that).
 func (s *scanner) classByline(n *html.Node) {
 	if len(s.page.bylines) >= 20 || s.ctx.foreign != "" {
-		return
-	}
-	if !bylineMarker(attr(n, "class")) && !bylineMarker(attr(n, "id")) {
 		return
 	}
 	text := collapseSpace(textOf(n, maxBylineRunes+1))
@@ -368,15 +365,6 @@ func (s *scanner) classByline(n *html.Node) {
 		return
 	}
 	s.page.bylines = append(s.page.bylines, byline{text: text, source: "html:class~author"})
-}
-
-func bylineMarker(s string) bool {
-	if s == "" {
-		return false
-	}
-	s = strings.ToLower(s)
-	return strings.Contains(s, "byline") || strings.Contains(s, "author") ||
-		strings.Contains(s, "autor") || strings.Contains(s, "auteur")
 }
 
 // findItemprop finds the first descendant carrying the microdata
@@ -467,22 +455,4 @@ func hasToken(list, tok string) bool {
 		}
 	}
 	return false
-}
-
-// collapseSpace trims s and turns every run of white space into one space.
-func collapseSpace(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

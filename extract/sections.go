@@ -27,39 +27,42 @@ var foreignParts = map[string]string{
 	"sidebar": "a sidebar",
 }
 
+// foreignPartShape passes over most parts without a map lookup.
+var foreignPartShape = newWordShape(keysOf(foreignParts))
+
 // foreignSection returns why n holds another part of the page than the
 // story, or "".
-func foreignSection(n *html.Node) string {
+func foreignSection(n *html.Node, names elementNames) string {
 	switch n.Data {
 	case "aside":
 		return "inside <aside>"
 	case "nav":
 		return "inside <nav>"
 	}
+	if names.class.foreign == "" && names.id.foreign == "" {
+		return ""
+	}
 	for _, a := range n.Attr {
 		if a.Key != "class" && a.Key != "id" {
 			continue
 		}
-		if what := foreignName(a.Val); what != "" {
+		if what := names.of(a.Key).foreign; what != "" {
 			return "inside " + what + " (" + a.Key + " " + clipEvidence(strings.TrimSpace(a.Val)) + ")"
 		}
 	}
 	return ""
 }
 
-// foreignName checks each token of a class or id value. Tokens that say
-// a state of the story ("has-comments", "no-sidebar") are skipped.
+// foreignName checks each token of a lowercased class or id value.
+// Tokens that say a state of the story ("has-comments", "no-sidebar") are
+// skipped.
 func foreignName(v string) string {
-	if v == "" {
-		return ""
-	}
-	v = strings.ToLower(v) // no copy when already lower case
 	// Walk the tokens and their parts without allocating: this runs for
 	// every class and id of the page.
 	for len(v) > 0 {
-		end := strings.IndexAny(v, " \t\n\r\f")
-		if end < 0 {
-			end = len(v)
+		end := 0
+		for end < len(v) && v[end] != ' ' && v[end] != '\t' && v[end] != '\n' && v[end] != '\r' && v[end] != '\f' {
+			end++
 		}
 		tok := v[:end]
 		v = v[end:]
@@ -72,7 +75,7 @@ func foreignName(v string) string {
 		start := -1
 		for i := 0; i <= len(tok); i++ {
 			if i == len(tok) || tok[i] == '-' || tok[i] == '_' {
-				if start >= 0 {
+				if start >= 0 && foreignPartShape.admits(tok[start:i]) {
 					if what := foreignParts[tok[start:i]]; what != "" {
 						return what
 					}
@@ -98,24 +101,11 @@ var wallWords = []string{
 // maxWalls bounds how many wall elements are kept.
 const maxWalls = 8
 
-// wall records the text of an element whose class or id names a wall.
+// wall records the text of an element whose class or id names a wall
+// (the caller checks that).
 func (s *scanner) wall(n *html.Node) {
-	for _, a := range n.Attr {
-		if a.Key != "class" && a.Key != "id" {
-			continue
-		}
-		v := strings.ToLower(a.Val)
-		if !strings.Contains(v, "wall") && !strings.Contains(v, "subscri") && !strings.Contains(v, "piano") && !strings.Contains(v, "tp-modal") {
-			continue // none of wallWords can match
-		}
-		for _, w := range wallWords {
-			if strings.Contains(v, w) {
-				if text := collapseSpace(textOf(n, 600)); text != "" {
-					s.page.walls = append(s.page.walls, text)
-				}
-				return
-			}
-		}
+	if text := collapseSpace(textOf(n, 600)); text != "" {
+		s.page.walls = append(s.page.walls, text)
 	}
 }
 

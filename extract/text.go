@@ -51,14 +51,14 @@ var skippedElements = setOf(
 // renderContent turns the readability result into paragraphs of plain
 // text: one per block element, white space inside collapsed. finishText
 // then cleans and joins them.
-func renderContent(root *html.Node, base *url.URL) contentInfo {
+func renderContent(root *html.Node, base *url.URL, names nameCache) contentInfo {
 	r := &renderer{
-		base:  base,
+		res:   newResolver(base),
 		info:  contentInfo{hrefs: map[string]bool{}, headingLinks: map[string]bool{}},
 		sizes: map[*html.Node]int{},
 	}
 	if root != nil {
-		r.total = subtreeRunes(root, r.sizes)
+		r.total = subtreeRunes(root, r.sizes, names)
 		r.walk(root)
 	}
 	r.endParagraph()
@@ -87,7 +87,7 @@ type paragraph struct {
 }
 
 type renderer struct {
-	base *url.URL
+	res resolver
 	// sizes holds the text size of each node marked as boilerplate and
 	// total that of the whole body.
 	sizes     map[*html.Node]int
@@ -157,7 +157,7 @@ func (r *renderer) link(n *html.Node) {
 	if !ok {
 		return
 	}
-	u, ok := resolveURL(r.base, href)
+	u, ok := r.res.resolve(href)
 	if !ok {
 		return
 	}
@@ -201,18 +201,21 @@ func (r *renderer) text(data string) {
 
 func (r *renderer) words(data string) {
 	start := -1
-	for i, c := range data {
-		if unicode.IsSpace(c) {
+	for i := 0; i < len(data); {
+		c, size := rune(data[i]), 1
+		if c >= utf8.RuneSelf {
+			c, size = utf8.DecodeRuneInString(data[i:])
+		}
+		if c < utf8.RuneSelf && asciiSpace[c] || c >= utf8.RuneSelf && unicode.IsSpace(c) {
 			if start >= 0 {
 				r.word(data[start:i])
 				start = -1
 			}
 			r.space = true
-			continue
-		}
-		if start < 0 {
+		} else if start < 0 {
 			start = i
 		}
+		i += size
 	}
 	if start >= 0 {
 		r.word(data[start:])

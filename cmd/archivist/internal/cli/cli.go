@@ -105,7 +105,16 @@ func commands() []command {
 		{"status", "show each source's last poll, counts and stalls (from the daemon's frontier)", runStatus},
 		{"sources", "add, list and remove the sources `serve` watches", runSources},
 		{"demo", "serve a bundled sample news site on loopback and crawl it", runDemo},
+		{"bench", "measure each pipeline stage and the whole crawl on a generated fixture site (README: Performance)", runBench},
 		{"version", "print the version", runVersion},
+	}
+}
+
+// hiddenCommands run but are not listed: helpers other commands start as
+// child processes.
+func hiddenCommands() []command {
+	return []command{
+		{"bench-site", "serve the benchmark fixture on loopback (started by `archivist bench`)", runBenchSite},
 	}
 }
 
@@ -121,7 +130,7 @@ func Run(ctx context.Context, args []string, io IO) error {
 		}
 		return nil
 	}
-	for _, c := range commands() {
+	for _, c := range append(commands(), hiddenCommands()...) {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], io)
 		}

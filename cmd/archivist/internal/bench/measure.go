@@ -1,0 +1,210 @@
+package bench
+
+import (
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// cpuTimes is the user and system CPU a process has used.
+type cpuTimes struct{ user, sys time.Duration }
+
+func (c cpuTimes) total() time.Duration { return c.user + c.sys }
+
+func (c cpuTimes) sub(d cpuTimes) cpuTimes { return cpuTimes{c.user - d.user, c.sys - d.sys} }
+
+// Runtime metrics read around every measured window: cumulative, so a
+// window's share is a difference, and read without stopping the world
+// (runtime.ReadMemStats would, hundreds of times a run).
+const (
+	metricAllocBytes = "/gc/heap/allocs:bytes"
+	metricAllocs     = "/gc/heap/allocs:objects"
+	metricHeap       = "/memory/classes/heap/objects:bytes"
+)
+
+// snapshot is the process's counters at one instant.
+type snapshot struct {
+	at         time.Time
+	cpu        cpuTimes
+	allocBytes uint64
+	allocs     uint64
+}
+
+func takeSnapshot() snapshot {
+	s := []metrics.Sample{{Name: metricAllocBytes}, {Name: metricAllocs}}
+	metrics.Read(s)
+	return snapshot{at: time.Now(), cpu: selfCPU(), allocBytes: s[0].Value.Uint64(), allocs: s[1].Value.Uint64()}
+}
+
+// meter accumulates the cost of one stage over its measured windows.
+type meter struct {
+	wall       time.Duration
+	cpu        cpuTimes
+	allocBytes uint64
+	allocs     uint64
+	peakHeap   uint64
+}
+
+// measure runs fn as one window of the stage: CPU from getrusage, wall
+// time, Go allocations and the peak of live heap objects (sampled).
+func (m *meter) measure(hp *heapPeak, fn func() error) error {
+	hp.reset()
+	before := takeSnapshot()
+	err := fn()
+	after := takeSnapshot()
+	m.wall += after.at.Sub(before.at)
+	c := after.cpu.sub(before.cpu)
+	m.cpu.user += c.user
+	m.cpu.sys += c.sys
+	m.allocBytes += after.allocBytes - before.allocBytes
+	m.allocs += after.allocs - before.allocs
+	m.peakHeap = max(m.peakHeap, hp.peak())
+	return err
+}
+
+// heapPeak samples the live heap every few milliseconds, so a stage's
+// peak is known without stopping the world to ask.
+type heapPeak struct {
+	max  atomic.Uint64
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+func startHeapPeak(every time.Duration) *heapPeak {
+	h := &heapPeak{stop: make(chan struct{})}
+	h.done.Go(func() {
+		s := []metrics.Sample{{Name: metricHeap}}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			v := s[0].Value.Uint64()
+			for cur := h.max.Load(); v > cur && !h.max.CompareAndSwap(cur, v); cur = h.max.Load() {
+			}
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return h
+}
+
+func (h *heapPeak) reset() {
+	s := []metrics.Sample{{Name: metricHeap}}
+	metrics.Read(s)
+	h.max.Store(s[0].Value.Uint64())
+}
+
+func (h *heapPeak) peak() uint64 {
+	s := []metrics.Sample{{Name: metricHeap}}
+	metrics.Read(s)
+	return max(h.max.Load(), s[0].Value.Uint64())
+}
+
+func (h *heapPeak) close() {
+	close(h.stop)
+	h.done.Wait()
+}
+
+// selfPeakRSS returns this process's peak resident set (VmHWM), 0 when
+// /proc is not there.
+func selfPeakRSS() uint64 { return peakRSS("self") }
+
+// watchPeakRSS polls a child's VmHWM until stop is closed and returns the
+// last value seen (0 without /proc). getrusage cannot tell it: Linux
+// counts in a child's ru_maxrss the parent's memory it shared before
+// exec, so a large harness would show as a large crawl.
+func watchPeakRSS(pid int, stop <-chan struct{}) <-chan uint64 {
+	out := make(chan uint64, 1)
+	go func() {
+		var peak uint64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			// VmHWM only grows: the last reading before exit is the peak,
+			// short of what the final 20 ms added.
+			if v := peakRSS(strconv.Itoa(pid)); v > 0 {
+				peak = v
+			}
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return out
+}
+
+// peakRSS reads VmHWM of /proc/<pid>/status.
+func peakRSS(pid string) uint64 {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// procCPU reads another process's CPU from /proc/PID/stat (Linux), for
+// servers the harness starts but does not wait for (MinIO).
+func procCPU(pid int) (cpuTimes, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return cpuTimes{}, false
+	}
+	// The command name may hold spaces: fields count from its closing ')'.
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return cpuTimes{}, false
+	}
+	utime, err1 := strconv.ParseUint(f[11], 10, 64)
+	stime, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return cpuTimes{}, false
+	}
+	// Clock ticks are 100 a second on every Linux Go supports.
+	const tick = 10 * time.Millisecond
+	return cpuTimes{user: time.Duration(utime) * tick, sys: time.Duration(stime) * tick}, true
+}
+
+// loadAverage returns the 1-minute load average ("" without /proc): how
+// busy the machine was, since others' work inflates wall times.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// cpuModel names the processor (Linux), for the report's machine facts.
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
