@@ -103,8 +103,13 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return usagef("crawl: %v", err)
 	}
+	stopProfile, err := startCPUProfile(io)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, runErr := cr.Run(ctx, seeds)
+	stopProfile()
 	if n := rec.Settle(ctx); n > 0 {
 		a.log.Warn("captures whose last write had an uncertain outcome stay uncatalogued until the store answers; the next crawl or `archivist verify --repair` indexes them", "captures", n)
 	}

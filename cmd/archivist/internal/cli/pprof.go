@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	runpprof "runtime/pprof"
 )
 
 // debugPprofEnv, set to 1, makes `serve` answer the Go runtime's profiles
@@ -26,4 +29,30 @@ func withPprof(h http.Handler, io IO) http.Handler {
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.Handle("/", h)
 	return mux
+}
+
+// cpuProfileEnv names a file that `crawl` writes a CPU profile of the
+// whole crawl to (`go tool pprof FILE`), for finding where a crawl's CPU
+// goes (`archivist bench` passes it through to the crawl it runs).
+const cpuProfileEnv = "ARCHIVIST_DEBUG_CPUPROFILE"
+
+// startCPUProfile starts the CPU profile cpuProfileEnv asks for, if any,
+// and returns the function that stops it.
+func startCPUProfile(io IO) (stop func(), err error) {
+	path := io.Getenv(cpuProfileEnv)
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	if err := runpprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	return func() {
+		runpprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
