@@ -97,7 +97,12 @@ func newRecordingTransport(cfg Config, limiter *hostLimiter, backoff *hostBackof
 		TLSHandshakeTimeout:   min(10*time.Second, cfg.RequestTimeout),
 		ResponseHeaderTimeout: cfg.RequestTimeout,
 		MaxIdleConnsPerHost:   cfg.PerHostParallelism,
-		IdleConnTimeout:       90 * time.Second,
+		// Bounded, as in net/http's default transport: a crawl of
+		// thousands of hosts would otherwise keep an idle connection
+		// (buffers and two goroutines) to every host it saw in the last
+		// IdleConnTimeout, and its memory would grow with its hosts.
+		MaxIdleConns:    max(100, 4*cfg.Parallelism),
+		IdleConnTimeout: 90 * time.Second,
 	}
 	return &recordingTransport{
 		base:      base,
