@@ -6,6 +6,9 @@
 // Fixture times have microsecond precision (PostgreSQL's timestamptz
 // keeps no more) and fixture text has no NUL bytes (PostgreSQL text
 // cannot hold them).
+//
+// It also holds the generator of large realistic catalogs (Generator,
+// LoadCorpus) that the backends' scale benchmarks share.
 package catalogtest
 
 import (

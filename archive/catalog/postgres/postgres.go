@@ -9,7 +9,8 @@
 // schemaV1). Ranking is ts_rank with the title weighted five times the
 // text and a length normalisation, so scores and the order of close hits
 // differ from SQLite's BM25; the set of hits differs where stemming
-// matches word forms SQLite's tokenizer keeps apart.
+// matches word forms SQLite's tokenizer keeps apart. As in SQLite, matches
+// are ranked in windows of the latest catalog.RankWindow.
 //
 // The schema is created and upgraded by `archivist migrate` (Schema, and
 // package archive/pgdb); Open refuses a database at another version.
@@ -36,6 +37,9 @@ type Catalog struct {
 	where    string // the database, for messages (no password)
 	logger   *slog.Logger
 	configs  map[string]bool // archivist_ text search configurations the database has
+	// rankWindow is how many matches Search ranks at a time
+	// (catalog.RankWindow); tests make it small.
+	rankWindow int
 
 	closeOnce sync.Once
 }
@@ -67,7 +71,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*Catalog
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{pool: pool, where: pgdb.Where(pool), logger: logger, configs: map[string]bool{}}
+	c := &Catalog{pool: pool, where: pgdb.Where(pool), logger: logger, configs: map[string]bool{}, rankWindow: catalog.RankWindow}
 	if err := pgdb.Check(ctx, pool, Schema()); err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}

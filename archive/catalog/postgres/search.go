@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/catalog/query"
@@ -80,9 +83,11 @@ func queriesCTE(expr query.Expr, p *params) string {
 
 // Search runs a ranked full-text query over title and text; see
 // catalog.Query for the syntax. Hits come best first (ties: newest first,
-// then by capture id). A query with nothing searchable in it (only
-// punctuation, or only exclusions) returns no hits and no error.
-// q.Filter.Limit is ignored; q.Limit (default 20, at most 1000) pages.
+// then by capture id), ranked within windows of the latest matches (see
+// catalog.RankWindow; "latest" is the highest id, the order captures were
+// indexed in). A query with nothing searchable in it (only punctuation,
+// or only exclusions) returns no hits and no error. q.Filter.Limit is
+// ignored; q.Limit (default 20, at most 1000) pages.
 func (c *Catalog) Search(ctx context.Context, q catalog.Query) ([]catalog.Hit, error) {
 	expr := query.Parse(q.Text)
 	if expr.Empty() {
@@ -94,30 +99,105 @@ func (c *Catalog) Search(ctx context.Context, q catalog.Query) ([]catalog.Hit, e
 	}
 	limit = min(limit, maxSearchLimit)
 	offset := max(q.Offset, 0)
+	var hits []catalog.Hit
+	// One snapshot for every window's queries.
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, c.pool, opts, func(tx pgx.Tx) error {
+		size := c.rankWindow
+		for w := offset / size; w <= (offset+limit-1)/size; w++ {
+			var bounds window
+			if w > 0 {
+				hi, found, err := idAt(ctx, tx, expr, q.Filter, w*size)
+				if err != nil || !found {
+					return err
+				}
+				bounds.hi = &hi
+			}
+			lo, full, err := idAt(ctx, tx, expr, q.Filter, (w+1)*size-1)
+			if err != nil {
+				return err
+			}
+			if full {
+				bounds.lo = &lo
+			}
+			skip := max(offset-w*size, 0)
+			page, err := rankWindow(ctx, tx, expr, q.Filter, bounds, min(offset+limit-w*size, size)-skip, skip)
+			if err != nil {
+				return err
+			}
+			hits = append(hits, page...)
+			if !full {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search catalog %s for %q: %w", c.where, q.Text, err)
+	}
+	return hits, nil
+}
 
+// window bounds the ids of one ranking window; nil is unbounded.
+type window struct{ lo, hi *int64 }
+
+// matchConds are the conditions on captures c of the matches of q that
+// pass f, within w.
+func matchConds(f catalog.Filter, w window, p *params) string {
+	conds := append([]string{`c.ts_config = q.cfg`, `c.fts @@ q.tsq`}, filterSQL(f, p)...)
+	if w.lo != nil {
+		conds = append(conds, `c.id >= `+p.add(*w.lo))
+	}
+	if w.hi != nil {
+		conds = append(conds, `c.id <= `+p.add(*w.hi))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// idAt returns the id of the match at position pos (from 0) in id
+// descending order, or false when there are not that many. It reads ids
+// alone, without ranking.
+func idAt(ctx context.Context, tx pgx.Tx, expr query.Expr, f catalog.Filter, pos int) (int64, bool, error) {
 	var p params
 	cte := queriesCTE(expr, &p)
-	conds := append([]string{`c.ts_config = q.cfg`, `c.fts @@ q.tsq`}, filterSQL(q.Filter, &p)...)
+	sql := `WITH ` + cte + `
+		SELECT h.id FROM q CROSS JOIN LATERAL (
+			SELECT c.id FROM captures c WHERE ` + matchConds(f, window{}, &p) + ` OFFSET 0) h
+		ORDER BY h.id DESC LIMIT 1 OFFSET ` + p.add(pos)
+	var id int64
+	err := tx.QueryRow(ctx, sql, p...).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// rankWindow returns the hits ranked skip+1 to skip+n within w.
+func rankWindow(ctx context.Context, tx pgx.Tx, expr query.Expr, f catalog.Filter, w window, n, skip int) ([]catalog.Hit, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	var p params
+	cte := queriesCTE(expr, &p)
 	sql := `WITH ` + cte + `, m AS (
 			SELECT h.id, q.cfg, q.tsq, h.rank, h.fetched_at, h.capture_id
 			FROM q CROSS JOIN LATERAL (
 				SELECT c.id, ts_rank(` + rankWeights + `, c.fts, q.tsq, ` + fmt.Sprint(rankNormalization) + `) AS rank,
 					c.fetched_at, c.capture_id
-				FROM captures c WHERE ` + strings.Join(conds, " AND ") + `
+				FROM captures c WHERE ` + matchConds(f, w, &p) + `
 				OFFSET 0
 			) h
 			ORDER BY h.rank DESC, h.fetched_at DESC, h.capture_id
-			LIMIT ` + p.add(limit) + ` OFFSET ` + p.add(offset) + `
+			LIMIT ` + p.add(n) + ` OFFSET ` + p.add(skip) + `
 		)
 		SELECT ` + selectColumns + `,
 			ts_headline(m.cfg, left(c.title || E'\n' || c.text, ` + fmt.Sprint(headlineChars) + `), m.tsq, '` + headlineOptions + `'),
 			m.rank
 		FROM m JOIN captures c ON c.id = m.id
 		ORDER BY m.rank DESC, m.fetched_at DESC, m.capture_id`
-
-	rows, err := c.pool.Query(ctx, sql, p...)
+	rows, err := tx.Query(ctx, sql, p...)
 	if err != nil {
-		return nil, fmt.Errorf("search catalog %s for %q: %w", c.where, q.Text, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var hits []catalog.Hit
@@ -128,14 +208,11 @@ func (c *Catalog) Search(ctx context.Context, q catalog.Query) ([]catalog.Hit, e
 		)
 		e, err := scanEntry(rows, &snippet, &rank)
 		if err != nil {
-			return nil, fmt.Errorf("search catalog %s for %q: %w", c.where, q.Text, err)
+			return nil, err
 		}
 		hits = append(hits, catalog.Hit{Entry: e, Snippet: snippet, Score: float64(rank)})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search catalog %s for %q: %w", c.where, q.Text, err)
-	}
-	return hits, nil
+	return hits, rows.Err()
 }
 
 // parseFor parses text for tests and tools that build their own queries.

@@ -26,19 +26,17 @@ const selectColumns = `c.capture_id, c.url, c.final_url, c.canonical_url, c.url_
 	c.provenance_key, c.provenance_sha256, c.provenance_size,
 	c.source, c.tags, c.kind, c.previous_capture_id, c.extractor_version, c.paywalled`
 
+// insertEntry adds a new row. The full-text index is written by the
+// caller (see writeStmts), not by a trigger.
+const insertEntry = `INSERT INTO captures (` + entryColumns + `)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // upsertEntry inserts an entry or replaces every field of the row with the
-// same capture id. It updates in place instead of INSERT OR REPLACE: a
-// REPLACE deletes without firing the delete trigger, which would leave the
-// old text in the full-text index.
-const upsertEntry = `INSERT INTO captures (capture_id, url, final_url, canonical_url, url_key,
-	canonical_key, host, fetched_at, status, content_type, page_type,
-	title, authors, published, site_name, language, description,
-	word_count, text, payload_sha256, seed, run_id,
-	warc_key, warc_sha256, warc_size,
-	article_key, article_sha256, article_size,
-	provenance_key, provenance_sha256, provenance_size,
-	source, tags, kind, previous_capture_id, extractor_version, paywalled)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+// same capture id; the write path uses it for rows that exist, whose
+// full-text entry the update trigger replaces. It updates in place instead
+// of INSERT OR REPLACE: a REPLACE deletes without firing the delete
+// trigger, which would leave the old text in the full-text index.
+const upsertEntry = insertEntry + `
 ON CONFLICT (capture_id) DO UPDATE SET
 	url = excluded.url, final_url = excluded.final_url,
 	canonical_url = excluded.canonical_url, url_key = excluded.url_key,
@@ -61,6 +59,16 @@ ON CONFLICT (capture_id) DO UPDATE SET
 	source = excluded.source, tags = excluded.tags, kind = excluded.kind,
 	previous_capture_id = excluded.previous_capture_id,
 	extractor_version = excluded.extractor_version, paywalled = excluded.paywalled`
+
+// entryColumns are the columns entryArgs fills, in its order.
+const entryColumns = `capture_id, url, final_url, canonical_url, url_key,
+	canonical_key, host, fetched_at, status, content_type, page_type,
+	title, authors, published, site_name, language, description,
+	word_count, text, payload_sha256, seed, run_id,
+	warc_key, warc_sha256, warc_size,
+	article_key, article_sha256, article_size,
+	provenance_key, provenance_sha256, provenance_size,
+	source, tags, kind, previous_capture_id, extractor_version, paywalled`
 
 // formatTime encodes t for a time column.
 func formatTime(t time.Time) (string, error) {

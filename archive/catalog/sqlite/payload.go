@@ -22,7 +22,7 @@ func (c *Catalog) FirstByPayload(ctx context.Context, sha256 string) (catalog.En
 	if sha256 == "" {
 		return catalog.Entry{}, fmt.Errorf("find capture by payload in catalog %s: empty digest: %w", c.path, catalog.ErrNotFound)
 	}
-	e, err := scanEntry(c.reader.QueryRowContext(ctx, firstByPayload, sha256))
+	e, err := scanEntry(c.byPayload.QueryRowContext(ctx, sha256))
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Entry{}, fmt.Errorf("find capture with payload sha256 %s in catalog %s: %w", sha256, c.path, catalog.ErrNotFound)
 	}

@@ -33,23 +33,11 @@ func TestFirstByPayloadUsesIndex(t *testing.T) {
 // adds the index and the lookup finds the old rows.
 func TestPayloadIndexMigratesOldCatalog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "catalog.db")
-	c, err := Open(t.Context(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := entry("20250301T120000Z-AAAAAAAAAA", time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 	e.PayloadSHA256 = strings.Repeat("ef", 32)
-	if err := c.Put(t.Context(), e); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	db := rawDB(t, path)
-	if _, err := db.Exec(`DROP INDEX captures_payload; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	oldCatalog(t, path, 1, e)
 
-	c, err = Open(t.Context(), path, nil)
+	c, err := Open(t.Context(), path, nil)
 	if err != nil {
 		t.Fatalf("reopen a version 1 catalog: %v", err)
 	}

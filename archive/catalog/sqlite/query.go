@@ -18,13 +18,15 @@ func parseSearch(text string) searchExpr { return searchExpr{query.Parse(text)} 
 // empty reports whether the expression has nothing to search for.
 func (e searchExpr) empty() bool { return e.Empty() }
 
-// fts5 renders the expression as an FTS5 query. Each term becomes an FTS5
-// string literal, so no user input is ever read as FTS5 syntax (column
-// filters, NEAR, prefix stars, parentheses): inside a string the tokenizer
-// alone decides what the characters mean. The caller must check empty()
-// first.
+// fts5 renders the expression as an FTS5 query over the title and text
+// columns (the index also holds the host, which only filters match). Each
+// term becomes an FTS5 string literal, so no user input is ever read as
+// FTS5 syntax (column filters, NEAR, prefix stars, parentheses): inside a
+// string the tokenizer alone decides what the characters mean. The caller
+// must check empty() first.
 func (e searchExpr) fts5() string {
 	var b strings.Builder
+	b.WriteString("{title text} : (")
 	for i, group := range e.Groups {
 		if i > 0 {
 			b.WriteString(" AND ")
@@ -37,7 +39,13 @@ func (e searchExpr) fts5() string {
 		b.WriteString(" NOT ")
 		writeAlternatives(&b, e.Excluded)
 	}
+	b.WriteByte(')')
 	return b.String()
+}
+
+// fts5String quotes s as an FTS5 string literal.
+func fts5String(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 func writeAlternatives(b *strings.Builder, terms []query.Term) {
@@ -46,9 +54,7 @@ func writeAlternatives(b *strings.Builder, terms []query.Term) {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		b.WriteByte('"')
-		b.WriteString(strings.ReplaceAll(t.Text, `"`, `""`))
-		b.WriteByte('"')
+		b.WriteString(fts5String(t.Text))
 	}
 	b.WriteByte(')')
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/archivist-project/archivist/archive/catalog"
 )
 
+const getByID = `SELECT ` + selectColumns + ` FROM captures c WHERE c.capture_id = ?`
+
 // Get returns the entry with the capture id, or catalog.ErrNotFound.
 func (c *Catalog) Get(ctx context.Context, captureID string) (catalog.Entry, error) {
-	row := c.reader.QueryRowContext(ctx,
-		`SELECT `+selectColumns+` FROM captures c WHERE c.capture_id = ?`, captureID)
+	row := c.getByID.QueryRowContext(ctx, captureID)
 	e, err := scanEntry(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Entry{}, fmt.Errorf("get capture %s from catalog %s: %w", captureID, c.path, catalog.ErrNotFound)
@@ -59,7 +60,7 @@ func (c *Catalog) Nearest(ctx context.Context, urlKey string, at time.Time) (cat
 			return catalog.Entry{}, fmt.Errorf("find nearest capture of %s in catalog %s: %w", urlKey, c.path, err)
 		}
 	}
-	rows, err := c.reader.QueryContext(ctx, nearestCandidates, urlKey, bound)
+	rows, err := c.nearest.QueryContext(ctx, urlKey, bound)
 	if err != nil {
 		return catalog.Entry{}, fmt.Errorf("find nearest capture of %s in catalog %s: %w", urlKey, c.path, err)
 	}

@@ -22,6 +22,7 @@ func migrations() []migration {
 	return []migration{
 		{version: 1, name: "captures and full-text index", sql: schemaV1},
 		{version: 2, name: "payload digest index", sql: schemaV2},
+		{version: 3, name: "full-text index with host, rebuilt", sql: schemaV3},
 	}
 }
 
@@ -114,6 +115,44 @@ const schemaV2 = `
 CREATE INDEX captures_payload ON captures (payload_sha256, fetched_at, capture_id);
 `
 
+// schemaV3 rebuilds the full-text index with a third column, the host,
+// so that a search within one host is an intersection inside FTS5 (the
+// host's short doclist drives, the query's long ones are skipped through)
+// instead of a check of every match against the captures table. Search
+// gives the host column weight 0 and user terms never reach it: their
+// query is restricted to {title text}.
+//
+// New rows are indexed by the code that inserts them (writeStmts), not by
+// an insert trigger, so that a transaction's rows make one index segment;
+// anything else inserting into captures must write captures_fts too.
+// Updates and deletes keep their triggers: an external-content index must
+// be told a row's old values to remove them, which a trigger sees.
+//
+// Rebuilding reads and tokenizes every capture's title and text again,
+// once: about 1.2 ms of CPU a capture, 20 minutes for a million.
+const schemaV3 = `
+DROP TRIGGER captures_fts_insert;
+DROP TRIGGER captures_fts_delete;
+DROP TRIGGER captures_fts_update;
+DROP TABLE captures_fts;
+
+CREATE VIRTUAL TABLE captures_fts USING fts5 (
+	title, text, host,
+	content = 'captures', content_rowid = 'id',
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER captures_fts_delete AFTER DELETE ON captures BEGIN
+	INSERT INTO captures_fts (captures_fts, rowid, title, text, host) VALUES ('delete', old.id, old.title, old.text, old.host);
+END;
+CREATE TRIGGER captures_fts_update AFTER UPDATE OF title, text, host ON captures BEGIN
+	INSERT INTO captures_fts (captures_fts, rowid, title, text, host) VALUES ('delete', old.id, old.title, old.text, old.host);
+	INSERT INTO captures_fts (rowid, title, text, host) VALUES (new.id, new.title, new.text, new.host);
+END;
+
+INSERT INTO captures_fts (captures_fts) VALUES ('rebuild');
+`
+
 const createMigrationsTable = `
 CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    INTEGER PRIMARY KEY,
@@ -165,6 +204,9 @@ func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *sl
 	if current >= m.version {
 		return nil
 	}
+	// Said before, not only after: a migration that rebuilds an index
+	// holds Open for minutes on a large catalog.
+	logger.Info("catalog schema migrating", "path", path, "version", m.version, "migration", m.name)
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fmt.Errorf("apply migration %d (%s) to catalog %s: %w", m.version, m.name, path, err)
 	}

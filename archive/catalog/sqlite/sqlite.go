@@ -51,7 +51,16 @@ type Catalog struct {
 	logger *slog.Logger
 	writer *sql.DB // exactly one connection: SQLite's single writer
 	reader *sql.DB // read-only connections
-	upsert *sql.Stmt
+	// Statements of the lookups the capture pipeline and `get` make for
+	// every page, prepared once: parsing and planning them was half of
+	// their cost.
+	getByID, nearest, byPayload *sql.Stmt
+
+	write writeStmts
+
+	// rankWindow is how many matches Search ranks at a time
+	// (catalog.RankWindow); tests make it small.
+	rankWindow int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,7 +81,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Catalog, erro
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	c := &Catalog{path: abs, logger: logger}
+	c := &Catalog{path: abs, logger: logger, rankWindow: catalog.RankWindow}
 	if err := c.open(ctx); err != nil {
 		_ = c.closePools()
 		return nil, err
@@ -100,8 +109,8 @@ func (c *Catalog) open(ctx context.Context) error {
 	if err := migrate(ctx, c.writer, c.path, c.logger); err != nil {
 		return err
 	}
-	if c.upsert, err = c.writer.PrepareContext(ctx, upsertEntry); err != nil {
-		return fmt.Errorf("prepare upsert in catalog %s: %w", c.path, err)
+	if c.write, err = prepareWrites(ctx, c.writer); err != nil {
+		return fmt.Errorf("prepare writes in catalog %s: %w", c.path, err)
 	}
 
 	c.reader, err = sql.Open("sqlite", dsn(c.path, false))
@@ -111,6 +120,14 @@ func (c *Catalog) open(ctx context.Context) error {
 	c.reader.SetMaxIdleConns(readerIdleConns)
 	if err := c.reader.PingContext(ctx); err != nil {
 		return fmt.Errorf("open catalog %s for reading: %w", c.path, err)
+	}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{{&c.getByID, getByID}, {&c.nearest, nearestCandidates}, {&c.byPayload, firstByPayload}} {
+		if *p.stmt, err = c.reader.PrepareContext(ctx, p.query); err != nil {
+			return fmt.Errorf("prepare lookups in catalog %s: %w", c.path, err)
+		}
 	}
 	return nil
 }
@@ -124,6 +141,10 @@ func dsn(path string, writer bool) string {
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// Truncate the WAL back to 64 MiB after a checkpoint: one large
+		// transaction (the migration that rebuilds the full-text index)
+		// would otherwise leave it at its peak size for good.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 		// Take the write lock at BEGIN: a deferred transaction that reads
 		// first and writes later can fail with SQLITE_BUSY at the upgrade
 		// no matter how long busy_timeout is.
@@ -157,8 +178,10 @@ func (c *Catalog) Close() error {
 // closePools closes whatever open managed to create.
 func (c *Catalog) closePools() error {
 	var errs []error
-	if c.upsert != nil {
-		errs = append(errs, c.upsert.Close())
+	for _, st := range []*sql.Stmt{c.write.exists, c.write.insert, c.write.index, c.write.upsert, c.getByID, c.nearest, c.byPayload} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if c.reader != nil {
 		errs = append(errs, c.reader.Close())
@@ -167,50 +190,4 @@ func (c *Catalog) closePools() error {
 		errs = append(errs, c.writer.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// Put adds or replaces the entry with e.CaptureID.
-func (c *Catalog) Put(ctx context.Context, e catalog.Entry) error {
-	args, err := entryArgs(e)
-	if err != nil {
-		return fmt.Errorf("put into catalog %s: %w", c.path, err)
-	}
-	if _, err := c.upsert.ExecContext(ctx, args...); err != nil {
-		return fmt.Errorf("put entry %s into catalog %s: %w", e.CaptureID, c.path, err)
-	}
-	return nil
-}
-
-// PutBatch adds or replaces entries in one transaction: either all land or
-// none does. Later entries win over earlier ones with the same capture id.
-// One transaction per batch amortises the commit (a WAL write and, at
-// checkpoints, an fsync) over many rows, which is what reindex and fast
-// crawls need.
-func (c *Catalog) PutBatch(ctx context.Context, entries []catalog.Entry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	args := make([][]any, len(entries))
-	for i, e := range entries {
-		a, err := entryArgs(e)
-		if err != nil {
-			return fmt.Errorf("put batch into catalog %s: entry %d: %w", c.path, i, err)
-		}
-		args[i] = a
-	}
-	tx, err := c.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin batch in catalog %s: %w", c.path, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	stmt := tx.StmtContext(ctx, c.upsert)
-	for i, a := range args {
-		if _, err := stmt.ExecContext(ctx, a...); err != nil {
-			return fmt.Errorf("put entry %s into catalog %s: %w", entries[i].CaptureID, c.path, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit batch of %d entries to catalog %s: %w", len(entries), c.path, err)
-	}
-	return nil
 }
