@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/archivist-project/archivist/archive/catalog"
+	"github.com/archivist-project/archivist/archive/catalog/catalogtest"
 )
 
 func hitIDs(hits []catalog.Hit) []string {
@@ -18,74 +19,12 @@ func hitIDs(hits []catalog.Hit) []string {
 	return out
 }
 
-// TestSearchRankWindows ranks in windows of 4 matches: each window is
-// ranked whole before the next, newest-indexed first, pages cut through
-// windows without losing or repeating a match, and a filter counts only
-// the matches that pass it.
+// TestSearchRankWindows runs the shared rank-window checks with windows
+// of 4 matches.
 func TestSearchRankWindows(t *testing.T) {
 	c := openTemp(t)
 	c.rankWindow = 4
-	ctx := t.Context()
-	when := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	var all []catalog.Entry
-	for i := range 11 {
-		e := entry(captureID(when, i), when.Add(time.Duration(i)*time.Minute))
-		// Relevance rises and falls with i, so rank order is not index
-		// order; odd captures are on another host.
-		e.Text = strings.Repeat("comet ", 1+(i*7)%5) + strings.Repeat("filler ", 20)
-		if i%2 == 1 {
-			e.Host = "other.example"
-		}
-		all = append(all, e)
-		if err := c.Put(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	search := func(q catalog.Query) []string {
-		t.Helper()
-		hits, err := c.Search(ctx, q)
-		if err != nil {
-			t.Fatalf("Search(%+v): %v", q, err)
-		}
-		return hitIDs(hits)
-	}
-	whole := search(catalog.Query{Text: "comet", Limit: 100})
-	if len(whole) != 11 {
-		t.Fatalf("Search(comet) = %d hits, want 11", len(whole))
-	}
-	// Windows, newest-indexed first: ids 10..7, 6..3, 2..0.
-	for w, want := range [][]int{{10, 9, 8, 7}, {6, 5, 4, 3}, {2, 1, 0}} {
-		got := whole[w*4 : min(len(whole), w*4+4)]
-		var ids []string
-		for _, i := range want {
-			ids = append(ids, all[i].CaptureID)
-		}
-		if !sameSet(got, ids) {
-			t.Errorf("window %d = %v, want captures %v", w, got, want)
-		}
-	}
-	for _, limit := range []int{1, 3, 4, 5, 7} {
-		var paged []string
-		for offset := 0; offset < 12; offset += limit {
-			paged = append(paged, search(catalog.Query{Text: "comet", Limit: limit, Offset: offset})...)
-		}
-		if !slices.Equal(paged, whole) {
-			t.Errorf("pages of %d = %v, want %v", limit, paged, whole)
-		}
-	}
-	// A period whose captures are a run of rowids: the range alone
-	// filters, and windows count its matches only.
-	period := catalog.Filter{Since: when.Add(3 * time.Minute), Until: when.Add(8 * time.Minute)}
-	inPeriod := search(catalog.Query{Text: "comet", Limit: 100, Filter: period})
-	if len(inPeriod) != 6 || !sameSet(inPeriod[:4], []string{all[8].CaptureID, all[7].CaptureID, all[6].CaptureID, all[5].CaptureID}) ||
-		!sameSet(inPeriod[4:], []string{all[4].CaptureID, all[3].CaptureID}) {
-		t.Errorf("Search(comet, minutes 3 to 8) = %v, want windows {8 7 6 5} then {4 3}", inPeriod)
-	}
-	onOther := search(catalog.Query{Text: "comet", Limit: 100, Filter: catalog.Filter{Host: "other.example"}})
-	// Five matches on other.example: windows 9,7,5,3 and 1.
-	if len(onOther) != 5 || !sameSet(onOther[:4], []string{all[9].CaptureID, all[7].CaptureID, all[5].CaptureID, all[3].CaptureID}) || onOther[4] != all[1].CaptureID {
-		t.Errorf("Search(comet, host other.example) = %v, want windows {9 7 5 3} then {1}", onOther)
-	}
+	catalogtest.RankWindows(t, c)
 }
 
 // TestSearchTiesPastTheLimit gives 20 captures the same text, so all rank
@@ -120,13 +59,6 @@ func TestSearchTiesPastTheLimit(t *testing.T) {
 			t.Errorf("Search(offset %d) = %v, want %v", offset, got, want)
 		}
 	}
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
 }
 
 // TestSearchQueryPlans keeps each step of a search on the plan it was
