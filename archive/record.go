@@ -19,13 +19,6 @@ type RecordEncoder struct {
 	gzips sync.Pool // *gzip.Writer
 }
 
-// EncodeRecord is RecordEncoder.Encode without writer reuse, for one-off
-// use.
-func EncodeRecord(name string, v any) ([]byte, error) {
-	var e RecordEncoder
-	return e.Encode(name, v)
-}
-
 // Encode serialises a JSON record for the object named name: gzipped when
 // the name ends in ".gz" (Articles), plain otherwise (provenance, which
 // stays readable with any tool). Records are compact, one line:

@@ -44,7 +44,8 @@ func TestRecordRoundTrip(t *testing.T) {
 }
 
 func TestDecodeRecordLimits(t *testing.T) {
-	data, err := EncodeRecord(ArticleName, sample{Text: strings.Repeat("x", 1<<20)})
+	var enc RecordEncoder
+	data, err := enc.Encode(ArticleName, sample{Text: strings.Repeat("x", 1<<20)})
 	if err != nil {
 		t.Fatal(err)
 	}

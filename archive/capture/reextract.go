@@ -215,12 +215,13 @@ func Reextract(ctx context.Context, st store.Store, cat catalog.Catalog, f catal
 	}); err != nil {
 		return stats, fmt.Errorf("reextract: list catalog: %w", err)
 	}
+	var enc archive.RecordEncoder // one for the run: it reuses gzip writers
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return stats, err
 		}
 		stats.Captures++
-		outcome, err := reextractOne(ctx, st, cat, id, maxBody)
+		outcome, err := reextractOne(ctx, st, cat, &enc, id, maxBody)
 		switch {
 		case errors.Is(err, errCatalog):
 			return stats, err
@@ -249,7 +250,7 @@ const (
 // errCatalog marks catalog failures, which stop a re-extraction.
 var errCatalog = errors.New("catalog")
 
-func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, id string, maxBody int64) (reextractOutcome, error) {
+func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, enc *archive.RecordEncoder, id string, maxBody int64) (reextractOutcome, error) {
 	e, err := cat.Get(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("%w: read row %s: %w", errCatalog, id, err)
@@ -265,7 +266,7 @@ func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, id s
 	if err != nil {
 		return 0, err
 	}
-	art, ref, outcome, err := articleFor(ctx, st, home, maxBody)
+	art, ref, outcome, err := articleFor(ctx, st, enc, home, maxBody)
 	if err != nil {
 		return 0, err
 	}
@@ -278,7 +279,7 @@ func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, id s
 // articleFor returns the current extractor's Article of capture home,
 // reading it when an earlier run (or a revisit of it) already stored it,
 // extracting and storing it otherwise.
-func articleFor(ctx context.Context, st store.Store, home string, maxBody int64) (*extract.Article, archive.ObjectRef, reextractOutcome, error) {
+func articleFor(ctx context.Context, st store.Store, enc *archive.RecordEncoder, home string, maxBody int64) (*extract.Article, archive.ObjectRef, reextractOutcome, error) {
 	key, err := archive.CaptureKey(home, ArticleVersionName(extract.Version))
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, err
@@ -308,7 +309,7 @@ func articleFor(ctx context.Context, st store.Store, home string, maxBody int64)
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("capture %s: %w", home, err)
 	}
-	data, err := archive.EncodeRecord(key, &res.Article)
+	data, err := enc.Encode(key, &res.Article)
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("encode article of capture %s: %w", home, err)
 	}
