@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,13 +19,7 @@ import (
 
 var pg pgtest.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := pg.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop postgres:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pg.Main(m) }
 
 func migrated(t *testing.T) string {
 	t.Helper()

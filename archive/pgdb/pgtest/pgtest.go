@@ -91,7 +91,8 @@ type Server struct {
 }
 
 // Shared starts one server on first use and hands it to every caller. The
-// zero value is ready; call Close from TestMain after m.Run.
+// zero value is ready; a package's TestMain hands its tests to Main, which
+// stops the server after them.
 type Shared struct {
 	once sync.Once
 	srv  *Server
@@ -116,6 +117,16 @@ func (sh *Shared) Close() error {
 		return nil
 	}
 	return sh.srv.Stop()
+}
+
+// Main runs a package's tests (TestMain's m), stops the shared server if
+// they started it, and exits with the tests' status.
+func (sh *Shared) Main(m *testing.M) {
+	code := m.Run()
+	if err := sh.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop postgres:", err)
+	}
+	os.Exit(code)
 }
 
 // Start starts a server for one test and stops it when the test ends.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +18,7 @@ import (
 
 var pg pgtest.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := pg.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop postgres:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pg.Main(m) }
 
 // migrated returns the URL of a fresh database with the frontier schema.
 func migrated(t testing.TB) string {
