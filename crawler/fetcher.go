@@ -140,13 +140,7 @@ func (f *Fetcher) SetHostLimits(limits map[string]HostLimit) {
 	f.limiter.setOverrides(maps.Clone(limits))
 }
 
-// Ready reports whether a request to host could start now (a hint: another
-// caller may take the slot first).
-func (f *Fetcher) Ready(host string) bool {
-	return f.readyIn(host) == 0
-}
-
-// readyIn is Ready for the run's frontier: how long until a request to
+// readyIn tells the run's frontier how long until a request to
 // host may start, or hostBackedOff when its fetch would fail at once.
 func (f *Fetcher) readyIn(host string) time.Duration {
 	if _, err := f.backoff.check(host); err != nil {

@@ -133,8 +133,8 @@ func TestRetryAfterBacksOffTheHost(t *testing.T) {
 	if res.Outcome != FetchBackedOff || !res.RetryAfter.Equal(fetchT0.Add(2*time.Minute)) || s.totalHits() != hits {
 		t.Errorf("fetch during the back-off = %+v, %d new requests", res, s.totalHits()-hits)
 	}
-	if f.Ready("busy.test") {
-		t.Error("Ready reports a backed-off host ready")
+	if d := f.readyIn("busy.test"); d != hostBackedOff {
+		t.Errorf("readyIn of a backed-off host = %v, want hostBackedOff", d)
 	}
 	if b := f.BackedOff(); len(b) != 1 || !b["busy.test"].Equal(fetchT0.Add(2*time.Minute)) {
 		t.Errorf("BackedOff = %v", b)
