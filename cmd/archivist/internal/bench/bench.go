@@ -214,6 +214,13 @@ type Politeness struct {
 	// Bound is set when the crawl took less than 1.25 × MinSeconds:
 	// politeness, not the CPU, set its pace.
 	Bound bool `json:"bound"`
+	// MaxPagesPerSecond is the captured pages ÷ MinSeconds: the most a
+	// crawl of this fixture can reach with default politeness, however
+	// fast the machine. CapOfCeiling is it over the CPU ceiling (0 when
+	// the stages did not run): below 0.85 the issue's share-of-ceiling
+	// target cannot be met at this fixture size.
+	MaxPagesPerSecond float64 `json:"max_pages_per_second,omitempty"`
+	CapOfCeiling      float64 `json:"cap_of_ceiling,omitempty"`
 }
 
 // Storage is what the crawl stored per capture, from the files themselves.
@@ -312,6 +319,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if p.CPUMsPerPage > 0 {
 				p.CPUBoundFraction = rep.Ceiling.CPUMsPerPage / p.CPUMsPerPage
 			}
+			p.Politeness.CapOfCeiling = p.Politeness.MaxPagesPerSecond / rep.Ceiling.PagesPerSecond
 		}
 		rep.Pipeline = p
 	}

@@ -134,6 +134,11 @@ func TestSmallRun(t *testing.T) {
 	if pol := p.Politeness; pol.DelaySeconds != 1 || pol.Hosts != 5 || pol.MinSeconds != float64(pol.MaxRequestsPerHost-1) || p.WallSeconds < pol.MinSeconds {
 		t.Errorf("politeness %+v with the crawl taking %.1f s: default politeness is 1 s a host, and no crawl beats it", pol, p.WallSeconds)
 	}
+	if pol := p.Politeness; pol.MaxPagesPerSecond != float64(p.Captured)/pol.MinSeconds || p.PagesPerSecond > pol.MaxPagesPerSecond ||
+		math.Abs(pol.CapOfCeiling-pol.MaxPagesPerSecond/c.PagesPerSecond) > 1e-9 {
+		t.Errorf("politeness cap %.1f pages/s (%.4f of the ceiling) with %d captured in ≥ %.0f s and the crawl at %.1f pages/s",
+			pol.MaxPagesPerSecond, pol.CapOfCeiling, p.Captured, pol.MinSeconds, p.PagesPerSecond)
+	}
 
 	// Storage: what the report says was stored is what the crawl's store
 	// directory holds, file by file.
@@ -158,7 +163,7 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("targets %+v, want the four of issue #9 this run measures", rep.Targets)
 	}
 	text := out.String()
-	for _, w := range append(want, "CPU ceiling", "Whole pipeline", "Bounded by politeness", "overhead", "Targets") {
+	for _, w := range append(want, "CPU ceiling", "Whole pipeline", "Bounded by politeness", "politeness alone caps", "overhead", "Targets") {
 		if !strings.Contains(text, w) {
 			t.Errorf("the printed report lacks %q:\n%s", w, text)
 		}

@@ -132,6 +132,9 @@ func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, port, di
 		p.CPUUtilisation = p.CPUSeconds / (p.WallSeconds * float64(runtime.NumCPU()))
 	}
 	p.Politeness.Bound = p.Politeness.MinSeconds > 0 && p.WallSeconds < 1.25*p.Politeness.MinSeconds
+	if p.Politeness.MinSeconds > 0 {
+		p.Politeness.MaxPagesPerSecond = float64(p.Captured) / p.Politeness.MinSeconds
+	}
 	return p, nil
 }
 

@@ -76,6 +76,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "  politeness: %g s between requests to a host, %d at once; up to %d requests on a host need ≥ %.0f s; %d hosts allow ≤ %.0f requests/s. Bounded by politeness: %s\n",
 			pol.DelaySeconds, pol.PerHostParallelism, pol.MaxRequestsPerHost, pol.MinSeconds, pol.Hosts, pol.MaxRequestsPerSecond, bound)
+		if pol.MaxPagesPerSecond > 0 {
+			fmt.Fprintf(&b, "  politeness alone caps this fixture at %.0f pages/s", pol.MaxPagesPerSecond)
+			if pol.CapOfCeiling > 0 {
+				fmt.Fprintf(&b, " = %.0f%% of the CPU ceiling", 100*pol.CapOfCeiling)
+				if pol.CapOfCeiling < 0.85 {
+					b.WriteString(" (below 85%: at this size politeness, not the CPU, caps the share of the ceiling; a larger fixture tests that target)")
+				}
+			}
+			b.WriteString("\n")
+		}
 		s := p.Storage
 		fmt.Fprintf(&b, "  storage: %d captures, %.1f MB stored (WARC %.1f, Article %.1f, provenance %.1f); payload %.1f MB, %.1f MB gzipped; overhead %.1f%%; catalog %.1f MB\n",
 			s.Captures, mb(s.StoredBytes), mb(s.WARCBytes), mb(s.ArticleBytes), mb(s.ProvenanceBytes),
