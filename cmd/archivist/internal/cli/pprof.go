@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	goio "io"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	runpprof "runtime/pprof"
+	"runtime/trace"
 )
 
 // debugPprofEnv, set to 1, makes `serve` answer the Go runtime's profiles
@@ -36,23 +38,47 @@ func withPprof(h http.Handler, io IO) http.Handler {
 // goes (`archivist bench` passes it through to the crawl it runs).
 const cpuProfileEnv = "ARCHIVIST_DEBUG_CPUPROFILE"
 
-// startCPUProfile starts the CPU profile cpuProfileEnv asks for, if any,
-// and returns the function that stops it.
+// traceEnv names a file that `crawl` writes a Go execution trace to (`go
+// tool trace FILE`): where the CPU profile says what burns CPU, the trace
+// says what workers wait on when the CPUs are idle.
+const traceEnv = "ARCHIVIST_DEBUG_TRACE"
+
+// startCPUProfile starts the CPU profile and the execution trace that
+// cpuProfileEnv and traceEnv ask for, if any, and returns the function
+// that stops them.
 func startCPUProfile(io IO) (stop func(), err error) {
-	path := io.Getenv(cpuProfileEnv)
-	if path == "" {
-		return func() {}, nil
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	for _, p := range []struct {
+		env   string
+		start func(goio.Writer) error
+		stop  func()
+	}{
+		{cpuProfileEnv, runpprof.StartCPUProfile, runpprof.StopCPUProfile},
+		{traceEnv, trace.Start, trace.Stop},
+	} {
+		path := io.Getenv(p.env)
+		if path == "" {
+			continue
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("%s: %w", p.env, err)
+		}
+		if err := p.start(f); err != nil {
+			f.Close()
+			stopAll()
+			return nil, fmt.Errorf("%s: %w", p.env, err)
+		}
+		stops = append(stops, func() {
+			p.stop()
+			f.Close()
+		})
 	}
-	if err := runpprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
-	}
-	return func() {
-		runpprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	return stopAll, nil
 }
