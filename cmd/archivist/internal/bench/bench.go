@@ -170,6 +170,10 @@ type Pipeline struct {
 	Captured        int `json:"captured"`
 	ListingCaptures int `json:"listing_captures"`
 	OtherCaptures   int `json:"other_captures"`
+	// CapturedPages counts every capture (articles, section pages,
+	// others): the pages PagesPerSecond and CPUMsPerPage are over, as the
+	// stages' figures are over the articles and section pages.
+	CapturedPages int `json:"captured_pages"`
 	// From the crawl's summary line.
 	Fetched  int `json:"fetched"`
 	Archived int `json:"archived"`

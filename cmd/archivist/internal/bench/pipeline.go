@@ -122,18 +122,19 @@ func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, port, di
 	}
 	p.Captured, p.ListingCaptures, p.OtherCaptures = counts.articles, counts.listings, counts.other
 	p.Storage = storage
+	p.CapturedPages = p.Captured + p.ListingCaptures + p.OtherCaptures
 	if p.WallSeconds > 0 {
-		p.PagesPerSecond = float64(p.Captured) / p.WallSeconds
+		p.PagesPerSecond = float64(p.CapturedPages) / p.WallSeconds
 	}
-	if p.Captured > 0 {
-		p.CPUMsPerPage = p.CPUSeconds * 1000 / float64(p.Captured)
+	if p.CapturedPages > 0 {
+		p.CPUMsPerPage = p.CPUSeconds * 1000 / float64(p.CapturedPages)
 	}
 	if p.WallSeconds > 0 {
 		p.CPUUtilisation = p.CPUSeconds / (p.WallSeconds * float64(runtime.NumCPU()))
 	}
 	p.Politeness.Bound = p.Politeness.MinSeconds > 0 && p.WallSeconds < 1.25*p.Politeness.MinSeconds
 	if p.Politeness.MinSeconds > 0 {
-		p.Politeness.MaxPagesPerSecond = float64(p.Captured) / p.Politeness.MinSeconds
+		p.Politeness.MaxPagesPerSecond = float64(p.CapturedPages) / p.Politeness.MinSeconds
 	}
 	return p, nil
 }

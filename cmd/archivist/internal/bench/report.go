@@ -20,7 +20,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nArchivist %s, commit %s, %s, %d CPUs (%s), load average %s at start, %s at end\n",
 		m.Software, orDash(commit), m.GoVersion, m.NumCPU, orDash(m.CPUModel), orDash(m.LoadAvgStart), orDash(m.LoadAvgEnd))
-	fmt.Fprintf(&b, "Fixture: %d article pages on %d hosts (%d a host, seed %d), %d seed pages, from %d real pages, %.0f KB a page on average\n",
+	fmt.Fprintf(&b, "Fixture: %d article pages on %d hosts (%d a host, seed %d), %d section pages (the seeds), from %d real pages, %.0f KB a page on average\n",
 		f.Pages, f.Hosts, f.PerHost, f.Seed, f.SeedURLs, f.SourcePages, f.MeanPageBytes/1024)
 
 	if len(r.Stages) > 0 {
@@ -59,7 +59,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\nWhole pipeline: %s\n", p.Command)
 		fmt.Fprintf(&b, "  captured %d of %d articles (+%d section pages, %d other); crawl summary: %d fetched, %d archived, %d skipped, %d failed\n",
 			p.Captured, p.Generated, p.ListingCaptures, p.OtherCaptures, p.Fetched, p.Archived, p.Skipped, p.Failed)
-		fmt.Fprintf(&b, "  wall %.1f s: %.1f pages/s", p.WallSeconds, p.PagesPerSecond)
+		fmt.Fprintf(&b, "  wall %.1f s: %.1f pages/s (%d pages captured)", p.WallSeconds, p.PagesPerSecond, p.CapturedPages)
 		if p.FractionOfCeiling > 0 {
 			fmt.Fprintf(&b, " = %.0f%% of the CPU ceiling", 100*p.FractionOfCeiling)
 		}
