@@ -5,11 +5,19 @@
 //
 // Once Put returns nil, the object's bytes and the directory entries that
 // lead to it have been fsynced: the object survives a crash of the process
-// or of the machine, on a disk that honours flushes. Put writes to a
-// temporary file under DIR/.tmp, fsyncs it, then publishes it with a hard
-// link, which is atomic and fails if the key already exists. A reader
-// therefore sees either no object or the whole object, and an existing object
-// is never overwritten, even by another process sharing the directory.
+// or of the machine, on a disk that honours flushes. Put writes the bytes to
+// a file without a name, fsyncs it, then publishes it with a hard link,
+// which is atomic and fails if the key already exists. A reader therefore
+// sees either no object or the whole object, and an existing object is never
+// overwritten, even by another process sharing the directory.
+//
+// On Linux the unnamed file is an O_TMPFILE in the object's own directory,
+// linked through /proc/self/fd: a crash frees it with nothing to clean up,
+// and concurrent writers do not all create and delete files in one shared
+// directory, which serialises them on that directory's lock. Where O_TMPFILE
+// or /proc is missing (other systems, filesystems without it) Put writes a
+// temporary file under DIR/.tmp instead, links it and removes the temporary
+// name.
 //
 // The filesystem must support hard links (any local Linux or macOS
 // filesystem does; FAT and some network filesystems do not).
@@ -17,8 +25,8 @@
 // # Layout
 //
 // Key "a/b/c" is the file DIR/a/b/c. The top-level name ".tmp" is reserved
-// for in-flight writes; temporary files left there by a crash are never
-// listed and are removed by Open once they are an hour old.
+// for in-flight writes of the portable path; temporary files left there by a
+// crash are never listed and are removed by Open once they are an hour old.
 //
 // Because keys are paths, one key cannot be both an object and the prefix
 // of another ("a" and "a/b"); Put refuses the second with an error.
@@ -35,6 +43,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/archivist-project/archivist/archive/store"
@@ -55,6 +64,13 @@ const (
 type Store struct {
 	dir    string // absolute, cleaned
 	tmpDir string
+	// tmpfile says Put writes through an O_TMPFILE in the object's
+	// directory. The first Put that finds the filesystem unable to clears
+	// it, so the unsupported call is not retried on every object.
+	tmpfile atomic.Bool
+	// sys creates and links unnamed files; tests replace it to play
+	// filesystems and sandboxes without them.
+	sys tmpfileSys
 	// bufs lends copy buffers to Put: a fresh 256 KiB buffer per object
 	// was a third of a capture's allocations (three objects a capture).
 	bufs sync.Pool
@@ -62,9 +78,18 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// options are the settings Open leaves at their defaults.
+type options struct {
+	// noTmpfile makes Put take the portable path even where O_TMPFILE
+	// works, so that tests and benchmarks cover both on one machine.
+	noTmpfile bool
+}
+
 // Open opens the store rooted at dir, creating the directory if missing, and
 // removes temporary files left by crashed writes over an hour ago.
-func Open(dir string) (*Store, error) {
+func Open(dir string) (*Store, error) { return open(dir, options{}) }
+
+func open(dir string, opts options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("open local store: empty directory; give the path of the archive directory")
 	}
@@ -72,13 +97,14 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open local store %s: %w", dir, err)
 	}
-	s := &Store{dir: abs, tmpDir: filepath.Join(abs, tmpDirName)}
+	s := &Store{dir: abs, tmpDir: filepath.Join(abs, tmpDirName), sys: tmpfileSys{open: openTmpfile, link: linkTmpfile}}
 	if err := s.ensureDir(abs); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
 	if err := s.ensureDir(s.tmpDir); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
+	s.tmpfile.Store(!opts.noTmpfile && tmpfileUsable() && s.probeTmpfile())
 	if err := s.removeStaleTemps(time.Now()); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
@@ -110,23 +136,31 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		return s.existsError(key, final, fi)
 	}
 
-	tmp, err := s.writeTemp(ctx, key, r, size)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp) // the published object is a second link; this only drops the temporary name
-
-	created, err := s.mkdirs(filepath.Dir(final))
-	if err != nil {
-		return fmt.Errorf("put %q: %w", key, err)
-	}
-	if err := os.Link(tmp, final); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			if fi, serr := os.Lstat(final); serr == nil {
-				return s.existsError(key, final, fi)
-			}
+	// Directories created for the object: their parents' entries must be
+	// synced too.
+	var created []string
+	published := false
+	if s.tmpfile.Load() {
+		var err error
+		if created, err = s.mkdirs(filepath.Dir(final)); err != nil {
+			return fmt.Errorf("put %q: %w", key, err)
 		}
-		return fmt.Errorf("put %q: %w", key, s.classify("publish", err))
+		switch err := s.publishTmpfile(ctx, key, final, r, size); {
+		case err == nil:
+			published = true
+		case errors.Is(err, errNoTmpfile):
+			// Nothing was read yet, so the portable path can still write r.
+			s.tmpfile.Store(false)
+		default:
+			return err
+		}
+	}
+	if !published {
+		more, err := s.publishTemp(ctx, key, final, r, size)
+		if err != nil {
+			return err
+		}
+		created = append(created, more...)
 	}
 	// The new entry, and those of any directory created for it, must reach
 	// the disk before we report the object as stored.
@@ -137,6 +171,36 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		}
 	}
 	return nil
+}
+
+// publishTemp is Put's portable path: it writes r to a temporary file under
+// .tmp, links it at final and drops the temporary name. It returns the
+// directories it created.
+func (s *Store) publishTemp(ctx context.Context, key, final string, r io.Reader, size int64) ([]string, error) {
+	tmp, err := s.writeTemp(ctx, key, r, size)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp) // the published object is a second link; this only drops the temporary name
+
+	created, err := s.mkdirs(filepath.Dir(final))
+	if err != nil {
+		return nil, fmt.Errorf("put %q: %w", key, err)
+	}
+	if err := os.Link(tmp, final); err != nil {
+		return nil, s.publishError(key, final, err)
+	}
+	return created, nil
+}
+
+// publishError reports a failed link of key's data at final.
+func (s *Store) publishError(key, final string, err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		if fi, serr := os.Lstat(final); serr == nil {
+			return s.existsError(key, final, fi)
+		}
+	}
+	return fmt.Errorf("put %q: %w", key, s.classify("publish", err))
 }
 
 // writeTemp copies exactly size bytes of r to a new fsynced temporary file
@@ -158,6 +222,17 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader, size int
 			os.Remove(f.Name())
 		}
 	}()
+	if err := s.copyBody(ctx, key, f, r, size); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("put %q: %w", key, s.classify("close", err))
+	}
+	return f.Name(), nil
+}
+
+// copyBody writes exactly size bytes of r to f and fsyncs f.
+func (s *Store) copyBody(ctx context.Context, key string, f *os.File, r io.Reader, size int64) error {
 	body := guard.NewBody(ctx, r, size)
 	buf, _ := s.bufs.Get().(*[]byte)
 	if buf == nil {
@@ -169,17 +244,14 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader, size int
 	// allocate a fresh 32 KiB one for every object.
 	if _, err := io.CopyBuffer(writerOnly{f}, body, *buf); err != nil {
 		if berr := body.Err(); berr != nil {
-			return "", fmt.Errorf("put %q: %w", key, berr)
+			return fmt.Errorf("put %q: %w", key, berr)
 		}
-		return "", fmt.Errorf("put %q: %w", key, s.classify("write", err))
+		return fmt.Errorf("put %q: %w", key, s.classify("write", err))
 	}
 	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("put %q: %w", key, s.classify("sync", err))
+		return fmt.Errorf("put %q: %w", key, s.classify("sync", err))
 	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("put %q: %w", key, s.classify("close", err))
-	}
-	return f.Name(), nil
+	return nil
 }
 
 func (s *Store) existsError(key, path string, fi fs.FileInfo) error {

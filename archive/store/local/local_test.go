@@ -17,14 +17,28 @@ import (
 	"github.com/archivist-project/archivist/archive/store/storetest"
 )
 
+// testModes are Put's two paths; "tmpfile" is the portable one too where
+// O_TMPFILE is unavailable.
+var testModes = []struct {
+	name string
+	opts options
+}{
+	{"tmpfile", options{}},
+	{"fallback", options{noTmpfile: true}},
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		st, err := Open(filepath.Join(t.TempDir(), "archive"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
+	for _, mode := range testModes {
+		t.Run(mode.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) store.Store {
+				st, err := open(filepath.Join(t.TempDir(), "archive"), mode.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			})
+		})
+	}
 }
 
 func putString(ctx context.Context, st *Store, key, data string) error {
@@ -120,22 +134,25 @@ func TestLocation(t *testing.T) {
 }
 
 func TestPublishedFileIsComplete(t *testing.T) {
-	dir := t.TempDir()
-	st, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := bytes.Repeat([]byte("warc"), 100_000)
-	if err := st.Put(context.Background(), "x/y/z.warc.gz", bytes.NewReader(data), int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "x", "y", "z.warc.gz"))
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("file at the key's path: %d bytes, err %v; want the %d bytes put", len(got), err, len(data))
-	}
-	left, err := os.ReadDir(filepath.Join(dir, tmpDirName))
-	if err != nil || len(left) != 0 {
-		t.Fatalf("temporary directory after put: %v entries, err %v; want it empty", len(left), err)
+	for _, mode := range testModes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := open(dir, mode.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := bytes.Repeat([]byte("warc"), 100_000)
+			if err := st.Put(context.Background(), "x/y/z.warc.gz", bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "x", "y", "z.warc.gz"))
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("file at the key's path: %d bytes, err %v; want the %d bytes put", len(got), err, len(data))
+			}
+			if files := storeFiles(t, dir); len(files) != 1 {
+				t.Fatalf("files in the store after put: %q; want only the object (no temporary file)", files)
+			}
+		})
 	}
 }
 
@@ -171,18 +188,23 @@ func TestPermissionDenied(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: file permissions do not restrict writes")
 	}
-	dir := t.TempDir()
-	st, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(dir, tmpDirName)
-	if err := os.Chmod(tmp, 0o500); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Chmod(tmp, 0o700) })
-	err = putString(context.Background(), st, "k", "x")
-	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), fmt.Sprintf("write access to %s", dir)) {
-		t.Fatalf("put into a read-only store = %v, want ErrUnavailable with a hint", err)
+	for _, mode := range testModes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := open(dir, mode.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []string{filepath.Join(dir, tmpDirName), dir} {
+				if err := os.Chmod(d, 0o500); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.Chmod(d, 0o700) })
+			}
+			err = putString(context.Background(), st, "k", "x")
+			if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), fmt.Sprintf("write access to %s", dir)) {
+				t.Fatalf("put into a read-only store = %v, want ErrUnavailable with a hint", err)
+			}
+		})
 	}
 }
