@@ -20,9 +20,10 @@ type RecordEncoder struct {
 }
 
 // Encode serialises a JSON record for the object named name: gzipped when
-// the name ends in ".gz" (Articles), plain otherwise (provenance, which
-// stays readable with any tool). Records are compact, one line:
-// pretty-printing made an Article 20% larger for no reader's benefit.
+// the name ends in ".gz" (Articles and provenance today), plain otherwise
+// (the legacy names, which only tests still write). Records are compact,
+// one line: pretty-printing made an Article 20% larger for no reader's
+// benefit.
 func (e *RecordEncoder) Encode(name string, v any) ([]byte, error) {
 	data, err := json.Marshal(v)
 	if err != nil {

@@ -13,6 +13,7 @@ package extract
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 
 	"golang.org/x/net/html"
 )
@@ -49,31 +50,9 @@ func extract(body []byte, opts Options, elide bool) (res *Result, err error) {
 			res, err = nil, fmt.Errorf("extract %s: internal error (please report with the page attached): %v", opts.URL, r)
 		}
 	}()
-	if isBlank(body) {
-		return nil, fmt.Errorf("extract %s: empty body: nothing to extract", opts.URL)
-	}
-	if len(body) > MaxBodyBytes {
-		return nil, fmt.Errorf("extract %s: body is %d bytes, over the %d-byte limit: cap the fetch", opts.URL, len(body), MaxBodyBytes)
-	}
-	pageURL, err := parsePageURL(opts.URL)
+	doc, pageURL, err := parse(body, opts, elide)
 	if err != nil {
-		return nil, fmt.Errorf("extract: %w", err)
-	}
-	if err := checkNotBinary(body, opts.ContentType); err != nil {
-		return nil, fmt.Errorf("extract %s: %w", opts.URL, err)
-	}
-	decoded := decode(body, opts.ContentType)
-	if !hasMarkup(decoded) {
-		return nil, fmt.Errorf("extract %s: no tags found: %w: only HTML pages can be extracted", opts.URL, ErrNotHTML)
-	}
-	if elide {
-		// Parsing without the bodies of scripts and styles gives the same
-		// tree less their text, which nothing reads (see elideRawText).
-		decoded = elideRawText(decoded)
-	}
-	doc, err := html.Parse(bytes.NewReader(decoded))
-	if err != nil {
-		return nil, fmt.Errorf("extract %s: parse HTML: %w", opts.URL, err)
+		return nil, err
 	}
 
 	// Everything taken from the raw tree must be read before readability
@@ -98,6 +77,58 @@ func extract(body []byte, opts Options, elide bool) (res *Result, err error) {
 
 	art := buildArticle(page, ld, partWords, pageURL, base, read, content, links, opts)
 	return &Result{Article: art, Links: links}, nil
+}
+
+// parse checks, decodes and parses a page: the part of Extract that Links
+// shares, so both accept the same pages and see the same tree.
+func parse(body []byte, opts Options, elide bool) (*html.Node, *url.URL, error) {
+	if isBlank(body) {
+		return nil, nil, fmt.Errorf("extract %s: empty body: nothing to extract", opts.URL)
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, nil, fmt.Errorf("extract %s: body is %d bytes, over the %d-byte limit: cap the fetch", opts.URL, len(body), MaxBodyBytes)
+	}
+	pageURL, err := parsePageURL(opts.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("extract: %w", err)
+	}
+	if err := checkNotBinary(body, opts.ContentType); err != nil {
+		return nil, nil, fmt.Errorf("extract %s: %w", opts.URL, err)
+	}
+	decoded := decode(body, opts.ContentType)
+	if !hasMarkup(decoded) {
+		return nil, nil, fmt.Errorf("extract %s: no tags found: %w: only HTML pages can be extracted", opts.URL, ErrNotHTML)
+	}
+	if elide {
+		// Parsing without the bodies of scripts and styles gives the same
+		// tree less their text, which nothing reads (see elideRawText).
+		decoded = elideRawText(decoded)
+	}
+	doc, err := html.Parse(bytes.NewReader(decoded))
+	if err != nil {
+		return nil, nil, fmt.Errorf("extract %s: parse HTML: %w", opts.URL, err)
+	}
+	return doc, pageURL, nil
+}
+
+// Links returns the links of a page as Extract returns them in
+// Result.Links (same URLs, texts, rels, order), except that InArticle is
+// always false: which links sit in the article body is known only after
+// the readability pass, which Links skips, so it costs a fraction of
+// Extract. It accepts and refuses the same pages as Extract, and like it
+// never panics.
+func Links(body []byte, opts Options) (links []Link, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			links, err = nil, fmt.Errorf("extract links of %s: internal error (please report with the page attached): %v", opts.URL, r)
+		}
+	}()
+	doc, pageURL, err := parse(body, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	page := scanDocument(doc)
+	return collectLinks(page.anchors, resolveBase(pageURL, page.base)), nil
 }
 
 // hasMarkup reports whether s contains something that looks like an HTML

@@ -2,11 +2,13 @@ package capture
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/archive/capture/capturetest"
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/store"
 )
@@ -36,10 +38,13 @@ func TestAuditAndRepair(t *testing.T) {
 
 	// A sound capture, catalogued.
 	sound := captureWith(t, f.rec, t0, "http://news.test/sound", storyPage("Sound", "", "a"))
-	// Two complete captures the catalog never got (killed before the row).
-	orphans := NewRecorder(f.st, failingCatalog{f.cat}, software(), Config{KeepListings: true}, log)
+	// Two complete captures the catalog never got (killed before the row):
+	// one as captures are stored today, one in the layout of earlier
+	// versions (plain article.json and provenance.json).
 	known := completeIDs(t, f)
-	for i, u := range []string{"http://news.test/orphan-1", "http://news.test/orphan-2"} {
+	for i, st := range []store.Store{f.st, capturetest.NewLegacyStore(f.st)} {
+		u := fmt.Sprintf("http://news.test/orphan-%d", i+1)
+		orphans := NewRecorder(st, failingCatalog{f.cat}, software(), Config{KeepListings: true}, log)
 		orphans.Capture(ctx, exchangeAt(u, t0.Add(time.Duration(i+1)*time.Minute), storyPage("Orphan "+u, "", u)), nil)
 	}
 	orphanIDs := newIDs(completeIDs(t, f), known)
@@ -108,10 +113,21 @@ func TestAuditAndRepair(t *testing.T) {
 			t.Errorf("sound orphan not repaired: %s", p)
 		}
 	}
+	legacy := 0
 	for _, id := range orphanIDs {
-		if _, err := f.cat.Get(ctx, id); err != nil {
+		e, err := f.cat.Get(ctx, id)
+		if err != nil {
 			t.Errorf("orphan %s not indexed: %v", id, err)
+			continue
 		}
+		if capturetest.IsLegacy(e.Provenance.Key) && capturetest.IsLegacy(e.Article.Key) {
+			legacy++
+		} else if !strings.HasSuffix(e.Provenance.Key, "/"+archive.ProvenanceName) || !strings.HasSuffix(e.Article.Key, "/"+archive.ArticleName) {
+			t.Errorf("orphan %s indexed with records %s, %s", id, e.Provenance.Key, e.Article.Key)
+		}
+	}
+	if legacy != 1 {
+		t.Errorf("%d of the repaired orphans have the legacy layout, want 1", legacy)
 	}
 	if _, err := f.cat.Get(ctx, bad[0]); err == nil {
 		t.Error("the damaged orphan was indexed")
@@ -150,7 +166,7 @@ func completeIDs(t *testing.T, f *fixture) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	err := f.st.List(context.Background(), archive.CapturesPrefix, func(oi store.ObjectInfo) error {
-		if id, name, ok := archive.ParseCaptureKey(oi.Key); ok && name == archive.ProvenanceName {
+		if id, name, ok := archive.ParseCaptureKey(oi.Key); ok && archive.IsProvenanceName(name) {
 			out[id] = true
 		}
 		return nil

@@ -135,7 +135,7 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 			return res, nil
 		}
 	}
-	w, err := r.write(ctx, ex, &art, ext.Links)
+	w, err := r.write(ctx, ex, &art)
 	if err != nil {
 		return res, err
 	}
@@ -147,7 +147,7 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 // write stores one capture: a revisit when the page's latest capture, or
 // any full capture in the archive, has the same payload; a full capture
 // otherwise. Either is linked to the page's latest capture.
-func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article, links []extract.Link) (written, error) {
+func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article) (written, error) {
 	final := ex.Final()
 	prev, err := r.previous(ctx, art.CanonicalURL, final.URL)
 	if err != nil {
@@ -157,10 +157,6 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	prefix, err := archive.CapturePrefix(id)
 	if err != nil {
 		return written{}, err
-	}
-	outlinks := make([]string, len(links))
-	for i, l := range links {
-		outlinks[i] = l.URL
 	}
 	info := warc.Info{
 		Software: r.software, CaptureID: id, RunID: ex.RunID, UserAgent: ex.UserAgent,
@@ -175,11 +171,11 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	err = r.withWriter(func(wr *warc.Writer) error {
 		var err error
 		if dup != nil {
-			wres, err = wr.WriteRevisit(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks}, warc.RefersTo{
+			wres, err = wr.WriteRevisit(&warcBuf, ex, info, warc.RefersTo{
 				TargetURI: dup.target.URL, Date: dup.target.Date, RecordID: dup.target.RecordID,
 			})
 		} else {
-			wres, err = wr.WriteCapture(&warcBuf, ex, info, warc.Metadata{Outlinks: outlinks})
+			wres, err = wr.WriteCapture(&warcBuf, ex, info)
 		}
 		return err
 	})

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/store"
@@ -24,15 +26,58 @@ type Stored struct {
 	Article       *extract.Article
 }
 
-// Load reads the provenance and article records of capture id.
+// Load reads the provenance and article records of capture id. Its
+// provenance record is looked for under the current name, then the legacy
+// one (see archive.LegacyProvenanceName).
 func Load(ctx context.Context, st store.Store, id string) (*Stored, error) {
 	provKey, err := archive.CaptureKey(id, archive.ProvenanceName)
 	if err != nil {
 		return nil, err
 	}
-	var s Stored
-	s.Provenance = new(archive.Provenance)
-	if s.ProvenanceRef, err = readJSON(ctx, st, provKey, s.Provenance); err != nil {
+	data, ref, err := ReadObject(ctx, st, provKey, maxRecordBytes)
+	if errors.Is(err, store.ErrNotFound) {
+		// When neither exists, the error names the current record: the
+		// one an interrupted capture of today lacks.
+		legacyKey, _ := archive.CaptureKey(id, archive.LegacyProvenanceName)
+		if ldata, lref, lerr := ReadObject(ctx, st, legacyKey, maxRecordBytes); !errors.Is(lerr, store.ErrNotFound) {
+			data, ref, err = ldata, lref, lerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeStored(ctx, st, id, data, ref)
+}
+
+// loadFrom reads the records of capture id from its provenance record at
+// provKey, for callers that listed the capture's objects and know which
+// name it has.
+func loadFrom(ctx context.Context, st store.Store, id, provKey string) (*Stored, error) {
+	data, ref, err := ReadObject(ctx, st, provKey, maxRecordBytes)
+	if err != nil {
+		return nil, err
+	}
+	return decodeStored(ctx, st, id, data, ref)
+}
+
+// provenanceName returns the provenance record among a capture's object
+// names, the current one when both are there, or "" when there is none
+// (the capture is incomplete).
+func provenanceName(names []string) string {
+	for _, name := range []string{archive.ProvenanceName, archive.LegacyProvenanceName} {
+		if slices.Contains(names, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// decodeStored decodes the provenance record data read as ref and reads
+// the Article it lists.
+func decodeStored(ctx context.Context, st store.Store, id string, data []byte, ref archive.ObjectRef) (*Stored, error) {
+	provKey := ref.Key
+	s := Stored{Provenance: new(archive.Provenance), ProvenanceRef: ref}
+	if err := decodeJSON(provKey, data, s.Provenance); err != nil {
 		return nil, err
 	}
 	if s.Provenance.CaptureID != id {
@@ -59,13 +104,20 @@ func readJSON(ctx context.Context, st store.Store, key string, v any) (archive.O
 	if err != nil {
 		return ref, err
 	}
-	if data, err = archive.DecodeRecord(key, data, maxRecordBytes); err != nil {
-		return ref, err
+	return ref, decodeJSON(key, data, v)
+}
+
+// decodeJSON decodes the record object stored at key, gzipped or plain
+// by its name, into v.
+func decodeJSON(key string, data []byte, v any) error {
+	data, err := archive.DecodeRecord(key, data, maxRecordBytes)
+	if err != nil {
+		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return ref, fmt.Errorf("decode %s: %w", key, err)
+		return fmt.Errorf("decode %s: %w", key, err)
 	}
-	return ref, nil
+	return nil
 }
 
 // ReadObject reads a whole object of at most limit bytes and returns it

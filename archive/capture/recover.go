@@ -28,7 +28,7 @@ func IndexRecentOrphans(ctx context.Context, st store.Store, cat catalog.Catalog
 		prefix := archive.CapturesPrefix + day.Format("2006/01/02") + "/"
 		err := st.List(ctx, prefix, func(oi store.ObjectInfo) error {
 			id, name, ok := archive.ParseCaptureKey(oi.Key)
-			if !ok || name != archive.ProvenanceName {
+			if !ok || !archive.IsProvenanceName(name) {
 				return nil
 			}
 			if _, err := cat.Get(ctx, id); err == nil {
@@ -36,6 +36,9 @@ func IndexRecentOrphans(ctx context.Context, st store.Store, cat catalog.Catalog
 			} else if !errors.Is(err, catalog.ErrNotFound) {
 				return err
 			}
+			// Load, not the listed key: it prefers the current record
+			// should a capture have both, and the second name listed then
+			// finds the capture catalogued.
 			s, err := Load(ctx, st, id)
 			if err != nil {
 				// An unreadable capture is verify's to report; it must

@@ -82,9 +82,9 @@ func (f *reFixture) archiveOld(t *testing.T, at time.Time, body []byte, revisitO
 	var res warc.Result
 	if revisitOf != nil {
 		p := revisitOf.Provenance
-		res, err = wr.WriteRevisit(&buf, ex, info, warc.Metadata{}, warc.RefersTo{TargetURI: p.Response.TargetURI, Date: p.Response.Date, RecordID: p.Response.RecordID})
+		res, err = wr.WriteRevisit(&buf, ex, info, warc.RefersTo{TargetURI: p.Response.TargetURI, Date: p.Response.Date, RecordID: p.Response.RecordID})
 	} else {
-		res, err = wr.WriteCapture(&buf, ex, info, warc.Metadata{})
+		res, err = wr.WriteCapture(&buf, ex, info)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -114,8 +114,9 @@ func (f *reFixture) archiveOld(t *testing.T, at time.Time, body []byte, revisitO
 		artRef = put(archive.LegacyArticleName, data)
 	}
 	prov.Objects = map[string]archive.ObjectRef{"warc": warcRef, "article": artRef}
+	// Its provenance record is plain too, as before provenance was gzipped.
 	provJSON, _ := json.MarshalIndent(prov, "", "  ")
-	provRef := put(archive.ProvenanceName, provJSON)
+	provRef := put(archive.LegacyProvenanceName, provJSON)
 	if err := f.cat.Put(ctx, NewEntry(prov, &old, provRef)); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestArticleNamesAndVersions(t *testing.T) {
 			t.Errorf("ParseArticleName(%q) = %q, %v", name, v, ok)
 		}
 	}
-	for _, name := range []string{"provenance.json", "capture.warc.gz", "article..json", "article..json.gz", "article.json.tmp", "articles.json", "article.gz"} {
+	for _, name := range []string{"provenance.json", "provenance.json.gz", "capture.warc.gz", "article..json", "article..json.gz", "article.json.tmp", "articles.json", "article.gz"} {
 		if _, ok := ParseArticleName(name); ok {
 			t.Errorf("ParseArticleName(%q) accepted it", name)
 		}

@@ -38,36 +38,29 @@ func Reindex(ctx context.Context, st store.Store, put func(context.Context, []ca
 		return nil
 	}
 	// Keys of one capture are adjacent in lexical order, so a capture is
-	// complete when its provenance key shows up among them.
-	var current string
-	var complete bool
-	endCapture := func() {
-		if current != "" && !complete {
+	// judged when the listing moves past it: complete when a provenance
+	// record was among its keys. Loading it only then uses the record
+	// listed (no lookup of a name it lacks) and the current one should a
+	// capture have both.
+	var current, provName string
+	endCapture := func() error {
+		if current == "" {
+			return nil
+		}
+		if provName == "" {
 			stats.Incomplete = append(stats.Incomplete, current)
-		}
-	}
-	err := st.List(ctx, archive.CapturesPrefix, func(oi store.ObjectInfo) error {
-		id, name, ok := archive.ParseCaptureKey(oi.Key)
-		if !ok {
 			return nil
 		}
-		if id != current {
-			endCapture()
-			current, complete = id, false
-		}
-		if name != archive.ProvenanceName {
-			return nil
-		}
-		complete = true
-		s, err := Load(ctx, st, id)
+		key, _ := archive.CaptureKey(current, provName)
+		s, err := loadFrom(ctx, st, current, key)
 		if err != nil {
-			stats.Unreadable = append(stats.Unreadable, id+": "+err.Error())
+			stats.Unreadable = append(stats.Unreadable, current+": "+err.Error())
 			return nil
 		}
 		// The row points at the newest re-extraction, as reextract left it.
 		e, err := IndexEntry(ctx, st, s)
 		if err != nil {
-			stats.Unreadable = append(stats.Unreadable, id+": "+err.Error())
+			stats.Unreadable = append(stats.Unreadable, current+": "+err.Error())
 			return nil
 		}
 		batch = append(batch, e)
@@ -75,8 +68,26 @@ func Reindex(ctx context.Context, st store.Store, put func(context.Context, []ca
 			return flush()
 		}
 		return nil
+	}
+	err := st.List(ctx, archive.CapturesPrefix, func(oi store.ObjectInfo) error {
+		id, name, ok := archive.ParseCaptureKey(oi.Key)
+		if !ok {
+			return nil
+		}
+		if id != current {
+			if err := endCapture(); err != nil {
+				return err
+			}
+			current, provName = id, ""
+		}
+		if archive.IsProvenanceName(name) && provName != archive.ProvenanceName {
+			provName = name
+		}
+		return nil
 	})
-	endCapture()
+	if err == nil {
+		err = endCapture()
+	}
 	if err != nil {
 		return stats, fmt.Errorf("reindex from %s: %w", st.Location(), err)
 	}

@@ -62,11 +62,12 @@ func (a *auditor) checkStored(ctx context.Context, id string, names []string) er
 	if _, ok := a.seen[id]; ok {
 		return nil
 	}
-	provKey, _ := archive.CaptureKey(id, archive.ProvenanceName)
-	if !slices.Contains(names, archive.ProvenanceName) {
+	provName := provenanceName(names)
+	if provName == "" {
 		a.checkIncomplete(ctx, id, names)
 		return nil
 	}
+	provKey, _ := archive.CaptureKey(id, provName)
 	// The catalog pass is over; a daemon running beside the audit may
 	// have catalogued the capture since.
 	if _, err := a.cat.Get(ctx, id); err == nil {
@@ -78,7 +79,7 @@ func (a *auditor) checkStored(ctx context.Context, id string, names []string) er
 		a.problem(Problem{CaptureID: id, Key: provKey, Kind: "orphan", Detail: "complete capture in the store but not in the catalog (`archivist verify --repair` indexes it)"})
 		return nil
 	}
-	s, err := Load(ctx, a.st, id)
+	s, err := loadFrom(ctx, a.st, id, provKey)
 	if err != nil {
 		a.problem(Problem{CaptureID: id, Key: provKey, Kind: "orphan", Detail: "complete capture not in the catalog; cannot repair: its records are unreadable: " + err.Error()})
 		return nil

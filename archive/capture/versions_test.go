@@ -226,7 +226,7 @@ func checkRevisitWARC(t *testing.T, f *fixture, e catalog.Entry, refersTo, paylo
 			}
 		}
 	}
-	if strings.Join(types, ",") != "warcinfo,request,revisit,metadata" {
+	if strings.Join(types, ",") != "warcinfo,request,revisit" {
 		t.Errorf("revisit WARC records: %v", types)
 	}
 }

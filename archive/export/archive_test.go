@@ -134,8 +134,8 @@ func TestWARCExport(t *testing.T) {
 		types[rec.Header.Get("WARC-Type")]++
 		rec.Content.Close()
 	}
-	if types["response"] != 10 || types["revisit"] != 1 || types["warcinfo"] != 11 || types["metadata"] != 11 {
-		t.Errorf("record types %v, want 10 responses, 1 revisit, 11 warcinfo and metadata", types)
+	if types["response"] != 10 || types["revisit"] != 1 || types["warcinfo"] != 11 || types["request"] != 11 || len(types) != 4 {
+		t.Errorf("record types %v, want 10 responses, 1 revisit, 11 requests and 11 warcinfo", types)
 	}
 	index, err := os.ReadFile(filepath.Join(dir, "ds.cdxj"))
 	if err != nil {

@@ -122,6 +122,9 @@ func (s *sheet) render(info sheetInfo) string {
 	if len(o.With.names()) > 0 {
 		w("| optional fields | %s |\n", strings.Join(o.With.names(), ", "))
 	}
+	if oi := outlinksInfo(o.With); oi != nil {
+		w("| outlinks | %s |\n", oi)
+	}
 	w("| one row per near-duplicate cluster | %t |\n", o.Dedupe)
 	if n := info.manifest.ExcludedByEmbargo; n > 0 {
 		w("| left out (under embargo) | %d |\n", n)

@@ -77,8 +77,8 @@ type Fields struct {
 	// Versions adds the version chain: the capture ids of every earlier
 	// version of the page, oldest first, then this capture.
 	Versions bool
-	// Outlinks adds the links found on the page, from the WARC metadata
-	// record.
+	// Outlinks adds the links found on the page: derived from the
+	// archived response body by the extractor (see outlinksMethod).
 	Outlinks bool
 }
 

@@ -47,6 +47,8 @@ type Manifest struct {
 	RevisitTargetsAdded int         `json:"revisit_targets_added"`
 	Captures            CaptureList `json:"captures"`
 	Files               []File      `json:"files"`
+	// Outlinks, with the outlinks field, says how links were obtained.
+	Outlinks *OutlinksInfo `json:"outlinks,omitempty"`
 }
 
 // NearDupInfo says how near-duplicate clusters were found.

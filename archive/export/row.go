@@ -14,7 +14,6 @@ import (
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/catalog"
-	"github.com/archivist-project/archivist/archive/warc"
 	"github.com/archivist-project/archivist/extract"
 )
 
@@ -76,7 +75,7 @@ type loader struct {
 }
 
 func (l *loader) row(ctx context.Context, e catalog.Entry, clusterID string) (*Row, error) {
-	provData, err := readVerified(ctx, l.st, e.Provenance)
+	provData, err := readRecord(ctx, l.st, e.Provenance)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +90,8 @@ func (l *loader) row(ctx context.Context, e catalog.Entry, clusterID string) (*R
 	if !ok {
 		return nil, fmt.Errorf("%s lists no article object", e.Provenance.Key)
 	}
-	artData, err := readVerified(ctx, l.st, artRef)
+	artData, err := readRecord(ctx, l.st, artRef)
 	if err != nil {
-		return nil, err
-	}
-	if artData, err = archive.DecodeRecord(artRef.Key, artData, maxRecordBytes); err != nil {
 		return nil, err
 	}
 	var art extract.Article
@@ -134,7 +130,7 @@ func (l *loader) row(ctx context.Context, e catalog.Entry, clusterID string) (*R
 		}
 	}
 	if l.with.Outlinks {
-		if r.Outlinks, err = l.outlinks(ctx, e); err != nil {
+		if r.Outlinks, err = l.outlinks(ctx, e, prov); err != nil {
 			return nil, err
 		}
 	}
@@ -167,21 +163,19 @@ func (l *loader) chain(ctx context.Context, e catalog.Entry) ([]string, error) {
 	return ids, nil
 }
 
-// outlinks reads the links recorded in the capture's WARC metadata record.
-func (l *loader) outlinks(ctx context.Context, e catalog.Entry) ([]string, error) {
-	data, err := readVerifiedLimit(ctx, l.st, e.WARC, maxWARCBytes)
+func readVerified(ctx context.Context, st Store, ref archive.ObjectRef) ([]byte, error) {
+	return readVerifiedLimit(ctx, st, ref, maxRecordBytes)
+}
+
+// readRecord reads a JSON record object (an Article or a provenance
+// record) as readVerified does and returns the JSON it holds: records are
+// gzipped, or plain in captures made before that, as their names say.
+func readRecord(ctx context.Context, st Store, ref archive.ObjectRef) ([]byte, error) {
+	data, err := readVerified(ctx, st, ref)
 	if err != nil {
 		return nil, err
 	}
-	c, err := warc.ReadCapture(bytes.NewReader(data), maxWARCBytes)
-	if err != nil {
-		return nil, fmt.Errorf("outlinks of %s: %s: %w", e.CaptureID, e.WARC.Key, err)
-	}
-	return nonNil(c.Metadata["outlink"]), nil
-}
-
-func readVerified(ctx context.Context, st Store, ref archive.ObjectRef) ([]byte, error) {
-	return readVerifiedLimit(ctx, st, ref, maxRecordBytes)
+	return archive.DecodeRecord(ref.Key, data, maxRecordBytes)
 }
 
 // readVerifiedLimit reads a whole object and checks it against the

@@ -154,6 +154,7 @@ func (e *exporter) writeRows(ctx context.Context, captures io.Reader, sel *selec
 		Schema: ManifestSchema, Created: e.opts.Now.UTC(), Software: e.opts.Software, Extractor: e.opts.Extractor,
 		ExtractorVersions: map[string]int{}, Archive: e.opts.Archive, Format: e.opts.Format, Query: e.opts.Query,
 		With: nonNil(e.opts.With.names()), Dedupe: e.opts.Dedupe, ExcludedByEmbargo: sel.hidden,
+		Outlinks: outlinksInfo(e.opts.With),
 	}
 	// Cluster ids are the first row's capture id; only clusters with more
 	// than one row need remembering until their later rows come.

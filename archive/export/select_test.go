@@ -224,15 +224,18 @@ func TestEvidence(t *testing.T) {
 		sum := sha256.Sum256(b)
 		return archive.ObjectRef{Key: prefix + name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
 	}
-	// Stored the way captures made before Articles were gzipped are: old
-	// archives export too.
+	// Stored the way captures made before records were gzipped are (plain
+	// article.json and provenance.json): old archives export too.
 	artRef := put(archive.LegacyArticleName, artJSON)
-	provData, _ := readVerified(ctx, f.st, src.Provenance)
+	provData, err := readRecord(ctx, f.st, src.Provenance)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var prov archive.Provenance
 	json.Unmarshal(provData, &prov)
 	prov.CaptureID, prov.Objects = id, map[string]archive.ObjectRef{"article": artRef, "warc": src.WARC}
-	provJSON, _ := json.Marshal(prov)
-	provRef := put(archive.ProvenanceName, provJSON)
+	provJSON, _ := json.MarshalIndent(prov, "", "  ")
+	provRef := put(archive.LegacyProvenanceName, provJSON)
 	e := src
 	e.CaptureID, e.FetchedAt, e.Article, e.Provenance, e.PreviousCaptureID = id, fetched, artRef, provRef, src.CaptureID
 	if err := f.cat.Put(ctx, e); err != nil {
@@ -251,6 +254,13 @@ func TestEvidence(t *testing.T) {
 	}
 	if !slices.Equal(rows[1].Versions, []string{src.CaptureID, id}) {
 		t.Errorf("versions %v", rows[1].Versions)
+	}
+	// Both layouts give the provenance record in the same form: the JSON
+	// object it holds, never the stored bytes.
+	for i, r := range rows {
+		if want := []string{src.CaptureID, id}[i]; r.Provenance == nil || r.Provenance.CaptureID != want || r.Provenance.Objects["article"].Key != []string{src.Article.Key, artRef.Key}[i] {
+			t.Errorf("row %d: provenance %+v, want the record of %s", i, r.Provenance, want)
+		}
 	}
 	exportTo(t, f, dir, "ev.csv", Options{Format: CSV, Query: q, With: Fields{Evidence: true}})
 	fh, _ := os.Open(filepath.Join(dir, "ev.csv"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ const fuzzTimeBound = 10 * time.Second
 // FuzzReadCapture feeds arbitrary bytes to the reader behind verify, get,
 // reindex and replay: it must never panic, must return within a bound,
 // must refuse (not read) a body over its limit, and what it returns must
-// keep the documented invariants. The seed corpus in
+// keep the documented invariants. The seeds are a capture, a revisit and
+// an old-format file (with a metadata record); the corpus in
 // testdata/fuzz/FuzzReadCapture holds real capture and revisit files,
 // gzip'd and not, truncated, with broken digests and lying lengths. Run
 // with
@@ -33,6 +35,9 @@ func FuzzReadCapture(f *testing.F) {
 	f.Add(revisit)
 	f.Add(gunzipAll(f, full))
 	f.Add(full[:len(full)/2])
+	if old, err := os.ReadFile(oldFormatFile); err == nil {
+		f.Add(old)
+	}
 	f.Add([]byte("WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 99999999999\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
@@ -75,12 +80,11 @@ func writeFuzzSeed(tb testing.TB, revisit bool) ([]byte, Result) {
 	}
 	var buf bytes.Buffer
 	info := Info{CaptureID: "20261127T010203Z-AAAAAAAAAA", RunID: "run-1", UserAgent: "Archivist/test", Robots: "obey"}
-	meta := Metadata{Outlinks: []string{"http://news.test/a"}}
 	var res Result
 	if revisit {
-		res, err = w.WriteRevisit(&buf, testExchange(), info, meta, RefersTo{TargetURI: "http://news.test/story", Date: time.Date(2026, 11, 27, 1, 2, 3, 0, time.UTC)})
+		res, err = w.WriteRevisit(&buf, testExchange(), info, RefersTo{TargetURI: "http://news.test/story", Date: time.Date(2026, 11, 27, 1, 2, 3, 0, time.UTC)})
 	} else {
-		res, err = w.WriteCapture(&buf, testExchange(), info, meta)
+		res, err = w.WriteCapture(&buf, testExchange(), info)
 	}
 	if err != nil {
 		tb.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"strconv"
 	"strings"
 
 	"github.com/nlnwa/gowarc/v3"
@@ -20,13 +21,18 @@ type Capture struct {
 	// Info holds the warcinfo record's fields.
 	Info map[string][]string
 	// Exchange is rebuilt from the request and response records, one hop
-	// per response, in file order. Discovery fields come from the metadata
-	// record; robots and run id from warcinfo and metadata.
+	// per response, in file order. Run id, user agent and robots policy
+	// come from the warcinfo record; seed, via, depth and robots result
+	// from the metadata record in files that have one (written before
+	// these fields moved to warcinfo), from warcinfo otherwise.
 	Exchange archive.Exchange
 	// ResponseRecordID is the WARC-Record-ID of the final response (or
 	// revisit) record.
 	ResponseRecordID string
-	// Metadata holds the metadata record's fields (outlink, via, ...).
+	// Metadata holds the metadata record's fields in files written with
+	// one (capture-id, seed, via, hopsFromSeed, fetchTimeMs, robots,
+	// outlink); it is empty for files written since. Nothing reads the
+	// outlink lines any more: export derives a page's links from its body.
 	Metadata map[string][]string
 	// Revisit is set when the final response is a revisit record: its
 	// hop then has the status and headers but no body, and the payload is
@@ -88,7 +94,29 @@ func ReadCapture(r io.Reader, maxBody int64) (*Capture, error) {
 	c.Exchange.RequestedURL = c.Exchange.Hops[0].URL
 	c.Exchange.FetchStart = c.Exchange.Hops[0].Start
 	c.Exchange.FetchEnd = c.Exchange.Hops[len(c.Exchange.Hops)-1].End
+	c.readDiscovery()
 	return c, nil
+}
+
+// readDiscovery fills the Exchange's run and discovery fields from the
+// warcinfo record, or from the metadata record of a file that has one.
+func (c *Capture) readDiscovery() {
+	ex := &c.Exchange
+	ex.RunID = first(c.Info["isPartOf"])
+	ex.UserAgent = first(c.Info["http-header-user-agent"])
+	ex.Robots.Policy = first(c.Info["robots"])
+	from, robotsResult := c.Info, "robots-result"
+	if len(c.Metadata) > 0 {
+		// In the old layout warcinfo's robots is the policy and the
+		// metadata record's robots the result.
+		from, robotsResult = c.Metadata, "robots"
+	}
+	ex.Seed = first(from["seed"])
+	ex.Via = first(from["via"])
+	ex.Robots.Result = first(from[robotsResult])
+	if d, err := strconv.Atoi(first(from["hopsFromSeed"])); err == nil {
+		ex.Depth = d
+	}
 }
 
 func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.Header) error {
@@ -104,16 +132,6 @@ func (c *Capture) add(rec gowarc.WarcRecord, maxBody int64, pendingReq **http.He
 			return err
 		}
 		parseFields(raw, fieldsOf)
-		if rec.Type() == gowarc.Metadata {
-			c.Exchange.Seed = first(c.Metadata["seed"])
-			c.Exchange.Via = first(c.Metadata["via"])
-			c.Exchange.Robots.Result = first(c.Metadata["robots"])
-			fmt.Sscan(first(c.Metadata["hopsFromSeed"]), &c.Exchange.Depth)
-		} else {
-			c.Exchange.RunID = first(c.Info["isPartOf"])
-			c.Exchange.UserAgent = first(c.Info["http-header-user-agent"])
-			c.Exchange.Robots.Policy = first(c.Info["robots"])
-		}
 	case gowarc.Request:
 		// A request head gowarc could not parse has no header (nil): the
 		// hop is kept without its request header.

@@ -46,11 +46,11 @@ type Revisit struct {
 // record for the payload, so the payload is not stored a second time.
 // Earlier redirect hops are written in full: they are small and they are
 // part of what this fetch saw.
-func (wr *Writer) WriteRevisit(w io.Writer, ex *archive.Exchange, info Info, meta Metadata, ref RefersTo) (Result, error) {
+func (wr *Writer) WriteRevisit(w io.Writer, ex *archive.Exchange, info Info, ref RefersTo) (Result, error) {
 	if ref.TargetURI == "" || ref.Date.IsZero() {
 		return Result{}, fmt.Errorf("write warc revisit for %s: the earlier response's URI and date are required", ex.RequestedURL)
 	}
-	return wr.write(w, ex, info, meta, &ref)
+	return wr.write(w, ex, info, &ref)
 }
 
 // writeRevisit writes the revisit record standing for hop's response.

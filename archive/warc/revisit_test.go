@@ -24,7 +24,7 @@ func writeTestRevisit(t *testing.T, ref RefersTo) ([]byte, Result) {
 	res, err := w.WriteRevisit(&buf, testExchange(), Info{
 		Software: archive.Component{Name: "archivist", Version: "test"}, CaptureID: "20261128T010203Z-BBBBBBBBBB",
 		RunID: "run-2", UserAgent: "Archivist/test", Robots: "obey",
-	}, Metadata{Outlinks: []string{"http://news.test/a"}}, ref)
+	}, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,8 @@ func TestRevisitIndependentReader(t *testing.T) {
 	if res.PayloadSHA256 != orig.PayloadSHA256 {
 		t.Errorf("revisit payload digest %s, the original's is %s", res.PayloadSHA256, orig.PayloadSHA256)
 	}
-	if res.Records != 6 {
-		t.Errorf("records = %d, want 6", res.Records)
+	if res.Records != 5 {
+		t.Errorf("records = %d, want 5", res.Records)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
@@ -107,7 +107,7 @@ func TestRevisitIndependentReader(t *testing.T) {
 		// The payload digest is the digest of the original payload.
 		checkDigest(t, "referred payload", rec.Header.Get("WARC-Payload-Digest"), testExchange().Hops[1].Body)
 	}
-	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,revisit,metadata" {
+	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,revisit" {
 		t.Errorf("record types = %s", got)
 	}
 	if !found {
@@ -146,7 +146,7 @@ func TestRevisitRoundTrip(t *testing.T) {
 
 func TestRevisitNeedsTarget(t *testing.T) {
 	w, _ := NewWriter(0)
-	if _, err := w.WriteRevisit(io.Discard, testExchange(), Info{}, Metadata{}, RefersTo{}); err == nil {
+	if _, err := w.WriteRevisit(io.Discard, testExchange(), Info{}, RefersTo{}); err == nil {
 		t.Error("no error for a revisit without a target")
 	}
 }

@@ -60,8 +60,8 @@ func writeTestCapture(t *testing.T) ([]byte, Result) {
 	var buf bytes.Buffer
 	res, err := w.WriteCapture(&buf, testExchange(), Info{
 		Software: archive.Component{Name: "archivist", Version: "test"}, CaptureID: "20261127T010203Z-AAAAAAAAAA",
-		RunID: "run-1", UserAgent: "Archivist/test", Robots: "obey",
-	}, Metadata{Outlinks: []string{"http://news.test/a", "http://other.test/b"}})
+		RunID: "run-1", UserAgent: "Archivist/test", Robots: "obey", Operator: "archive@news.test",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +70,8 @@ func writeTestCapture(t *testing.T) ([]byte, Result) {
 
 func TestRoundTrip(t *testing.T) {
 	data, res := writeTestCapture(t)
-	if res.Records != 6 {
-		t.Errorf("records = %d, want 6 (warcinfo, 2x request+response, metadata)", res.Records)
+	if res.Records != 5 {
+		t.Errorf("records = %d, want 5 (warcinfo, 2x request+response)", res.Records)
 	}
 	want := sha256.Sum256(testExchange().Hops[1].Body)
 	if res.PayloadSHA256 != hex.EncodeToString(want[:]) {
@@ -94,11 +94,29 @@ func TestRoundTrip(t *testing.T) {
 	if !bytes.Equal(ex.Hops[1].Body, testExchange().Hops[1].Body) {
 		t.Errorf("body mismatch: %q", ex.Hops[1].Body)
 	}
-	if ex.Seed != "http://news.test/topic" || ex.Depth != 1 || ex.RunID != "run-1" || ex.Robots.Result != "allowed" {
+	if ex.Seed != "http://news.test/topic" || ex.Via != "http://news.test/topic" || ex.Depth != 1 || ex.RunID != "run-1" ||
+		ex.UserAgent != "Archivist/test" || ex.Robots != (archive.RobotsDecision{Policy: "obey", Result: "allowed"}) {
 		t.Errorf("discovery context lost: %+v", ex)
 	}
-	if got := c.Metadata["outlink"]; len(got) != 2 {
-		t.Errorf("outlinks = %v", got)
+	if len(c.Metadata) != 0 {
+		t.Errorf("a new file has metadata fields %v; it has no metadata record", c.Metadata)
+	}
+	// The capture's fields are in warcinfo; what only repeats other
+	// fields or the record version line is not.
+	wantInfo := map[string]string{
+		"software": "archivist/test", "isPartOf": "run-1", "capture-id": "20261127T010203Z-AAAAAAAAAA",
+		"seed": "http://news.test/topic", "via": "http://news.test/topic", "hopsFromSeed": "1", "fetchTimeMs": "300",
+		"http-header-user-agent": "Archivist/test", "robots": "obey", "robots-result": "allowed", "operator": "archive@news.test",
+	}
+	for name, v := range wantInfo {
+		if got := c.Info[name]; len(got) != 1 || got[0] != v {
+			t.Errorf("warcinfo %s = %q, want %q", name, got, v)
+		}
+	}
+	for name := range c.Info {
+		if _, ok := wantInfo[name]; !ok {
+			t.Errorf("warcinfo has unexpected field %s: %q", name, c.Info[name])
+		}
 	}
 	if ex.Hops[1].RequestHeader.Get("User-Agent") != "Archivist/test" {
 		t.Errorf("request header lost: %v", ex.Hops[1].RequestHeader)
@@ -132,8 +150,8 @@ func TestIndependentReader(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if members != 6 {
-		t.Errorf("gzip members = %d, want one per record (6)", members)
+	if members != 5 {
+		t.Errorf("gzip members = %d, want one per record (5)", members)
 	}
 
 	r, err := iawarc.NewReader(bytes.NewReader(data))
@@ -166,6 +184,9 @@ func TestIndependentReader(t *testing.T) {
 		}
 		rec.Content.Close()
 		checkDigest(t, typ+" block", rec.Header.Get("WARC-Block-Digest"), block)
+		if typ == "request" && rec.Header.Get("WARC-Payload-Digest") != "" {
+			t.Errorf("request without a body has WARC-Payload-Digest %q", rec.Header.Get("WARC-Payload-Digest"))
+		}
 		if typ == "response" {
 			_, payload, ok := bytes.Cut(block, []byte("\r\n\r\n"))
 			if !ok {
@@ -180,7 +201,7 @@ func TestIndependentReader(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,response,metadata" {
+	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,response" {
 		t.Errorf("record types = %s", got)
 	}
 	for _, c := range concurrent {
@@ -204,7 +225,7 @@ func TestReadDetectsCorruption(t *testing.T) {
 	w, _ := NewWriter(0)
 	var buf bytes.Buffer
 	ex := testExchange()
-	if _, err := w.WriteCapture(&buf, ex, Info{CaptureID: "x"}, Metadata{}); err != nil {
+	if _, err := w.WriteCapture(&buf, ex, Info{CaptureID: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	var plain bytes.Buffer
@@ -227,7 +248,7 @@ func TestReadDetectsCorruption(t *testing.T) {
 
 func TestWriteRejectsEmptyExchange(t *testing.T) {
 	w, _ := NewWriter(0)
-	if _, err := w.WriteCapture(io.Discard, &archive.Exchange{RequestedURL: "http://x.test/"}, Info{}, Metadata{}); err == nil {
+	if _, err := w.WriteCapture(io.Discard, &archive.Exchange{RequestedURL: "http://x.test/"}, Info{}); err == nil {
 		t.Error("no error for an exchange without a response")
 	}
 }

@@ -1,8 +1,12 @@
 // Package warc writes and reads the WARC 1.1 file of one capture: a warcinfo
-// record, a request and a response record for every HTTP round trip
-// (redirects included), and a metadata record describing how the page was
-// found. Every record is its own gzip member, so tools can seek to any
-// record, as the WARC specification's annex recommends.
+// record, which also tells how the page was found, then a request and a
+// response record for every HTTP round trip (redirects included). Every
+// record is its own gzip member, so tools can seek to any record, as the
+// WARC specification's annex recommends.
+//
+// Files written before the warcinfo record held the discovery fields end
+// with a metadata record holding them and the page's outlinks; ReadCapture
+// reads both layouts.
 //
 // Records are built and serialised by github.com/nlnwa/gowarc/v3, a
 // maintained WARC library from the National Library of Norway that
@@ -31,7 +35,9 @@ import (
 )
 
 // Info describes the software and run that made a WARC file, for its
-// warcinfo record.
+// warcinfo record. The discovery fields (seed, via, hops, fetch time,
+// robots result) come from the Exchange: a capture WARC holds exactly one
+// capture, so its warcinfo record describes that capture.
 type Info struct {
 	Software  archive.Component
 	CaptureID string
@@ -39,11 +45,6 @@ type Info struct {
 	UserAgent string
 	Robots    string // "obey" or "ignore"
 	Operator  string // contact of the operator, if configured
-}
-
-// Metadata is what the metadata record says about the final response.
-type Metadata struct {
-	Outlinks []string
 }
 
 // Result tells what was written.
@@ -95,16 +96,19 @@ func NewWriter(level int) (*Writer, error) {
 }
 
 // WriteCapture writes the WARC file of one capture to w.
-func (wr *Writer) WriteCapture(w io.Writer, ex *archive.Exchange, info Info, meta Metadata) (Result, error) {
-	return wr.write(w, ex, info, meta, nil)
+//
+// No metadata record is written: the page's outlinks are a function of the
+// archived response body (export derives them from it with the extractor),
+// and the capture's other fields are in the warcinfo record.
+func (wr *Writer) WriteCapture(w io.Writer, ex *archive.Exchange, info Info) (Result, error) {
+	return wr.write(w, ex, info, nil)
 }
 
 // write writes a capture's records; with ref, the final response becomes a
 // revisit record referring to ref.
-func (wr *Writer) write(w io.Writer, ex *archive.Exchange, info Info, meta Metadata, ref *RefersTo) (Result, error) {
+func (wr *Writer) write(w io.Writer, ex *archive.Exchange, info Info, ref *RefersTo) (Result, error) {
 	var res Result
-	final := ex.Final()
-	if final == nil {
+	if ex.Final() == nil {
 		return res, fmt.Errorf("write warc for %s: the exchange has no response", ex.RequestedURL)
 	}
 	infoID, err := wr.writeInfo(w, ex, info)
@@ -133,22 +137,30 @@ func (wr *Writer) write(w io.Writer, ex *archive.Exchange, info Info, meta Metad
 			res.PayloadSHA256 = payload
 		}
 	}
-	if err := wr.writeMetadata(w, ex, final, info, meta, infoID, res.ResponseRecordID); err != nil {
-		return res, err
-	}
-	res.Records++
 	return res, nil
 }
 
+// writeInfo writes the warcinfo record. Its fields are the ones WARC 1.1
+// defines for warcinfo (software, http-header-user-agent, robots,
+// operator), Dublin Core's isPartOf for the run, and the fields WARC 1.1
+// defines for metadata records (via, hopsFromSeed, fetchTimeMs) with
+// Heritrix's capture-id and seed: earlier files held those in a metadata
+// record, under the same names. The robots result is robots-result, since
+// warcinfo's robots names the policy. "format" and "conformsTo" are left
+// out: the specification shows them in an informative example only, and
+// every record's first line already says WARC/1.1.
 func (wr *Writer) writeInfo(w io.Writer, ex *archive.Exchange, info Info) (string, error) {
 	var f fields
 	f.add("software", info.Software.Name+"/"+info.Software.Version)
-	f.add("format", "WARC File Format 1.1")
-	f.add("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
 	f.add("isPartOf", info.RunID)
-	f.add("description", "capture "+info.CaptureID+" of "+ex.RequestedURL)
+	f.add("capture-id", info.CaptureID)
+	f.add("seed", ex.Seed)
+	f.add("via", ex.Via)
+	f.add("hopsFromSeed", strconv.Itoa(ex.Depth))
+	f.add("fetchTimeMs", strconv.FormatInt(ex.FetchEnd.Sub(ex.FetchStart).Milliseconds(), 10))
 	f.add("http-header-user-agent", info.UserAgent)
 	f.add("robots", info.Robots)
+	f.add("robots-result", ex.Robots.Result)
 	f.add("operator", info.Operator)
 	rb := gowarc.NewRecordBuilder(gowarc.Warcinfo, wr.opts...)
 	rb.AddWarcHeader(gowarc.ContentType, "application/warc-fields")
@@ -184,7 +196,21 @@ func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (st
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
-	return wr.emit(w, rb, nil, block.Bytes())
+	return wr.emit(w, rb, dropEmptyPayloadDigest, block.Bytes())
+}
+
+// emptySHA256 is the hex SHA-256 of no bytes.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// dropEmptyPayloadDigest removes the WARC-Payload-Digest gowarc adds to a
+// request without a body: the digest of nothing says nothing, the field is
+// optional in WARC 1.1 (Heritrix writes none on requests), and the line
+// costs 52 bytes a request after gzip (BenchmarkWriteCapture).
+func dropEmptyPayloadDigest(rec gowarc.WarcRecord) error {
+	if hexSHA256(rec.WarcHeader().Get(gowarc.WarcPayloadDigest)) == emptySHA256 {
+		rec.WarcHeader().Delete(gowarc.WarcPayloadDigest)
+	}
+	return nil
 }
 
 func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID string) (string, string, error) {
@@ -235,27 +261,6 @@ func hexSHA256(v string) string {
 		return ""
 	}
 	return hex.EncodeToString(b)
-}
-
-func (wr *Writer) writeMetadata(w io.Writer, ex *archive.Exchange, final *archive.Hop, info Info, meta Metadata, infoID, respID string) error {
-	var f fields
-	f.add("capture-id", info.CaptureID)
-	f.add("seed", ex.Seed)
-	f.add("via", ex.Via)
-	f.add("hopsFromSeed", strconv.Itoa(ex.Depth))
-	f.add("fetchTimeMs", strconv.FormatInt(ex.FetchEnd.Sub(ex.FetchStart).Milliseconds(), 10))
-	f.add("robots", ex.Robots.Result)
-	for _, l := range meta.Outlinks {
-		f.add("outlink", l)
-	}
-	rb := gowarc.NewRecordBuilder(gowarc.Metadata, wr.opts...)
-	rb.AddWarcHeader(gowarc.ContentType, "application/warc-fields")
-	rb.AddWarcHeader(gowarc.WarcTargetURI, final.URL)
-	rb.AddWarcHeaderTime(gowarc.WarcDate, final.Start)
-	rb.AddWarcHeader(gowarc.WarcWarcinfoID, infoID)
-	rb.AddWarcHeader(gowarc.WarcConcurrentTo, respID)
-	_, err := wr.emit(w, rb, nil, f.bytes())
-	return err
 }
 
 // emit builds the record from the parts of its block, hands it to built

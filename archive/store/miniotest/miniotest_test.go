@@ -47,11 +47,18 @@ func TestStopRestartKeepsData(t *testing.T) {
 		t.Fatalf("put: %v", err)
 	}
 
+	pid := srv.PID()
+	if pid <= 0 {
+		t.Fatalf("PID of a running server = %d", pid)
+	}
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
 	if srv.Running() || ready(srv) {
 		t.Fatal("server still answers after Stop")
+	}
+	if got := srv.PID(); got != 0 {
+		t.Fatalf("PID after Stop = %d, want 0", got)
 	}
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("second stop: %v", err)

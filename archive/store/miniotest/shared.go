@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/archivist-project/archivist/archive/store/s3/minioserver"
 )
 
 // Shared starts one server on first use and hands it to every caller, so a
@@ -28,7 +30,7 @@ func (sh *Shared) Server(tb testing.TB) *Server {
 		if sh.err != nil {
 			return
 		}
-		sh.srv, sh.err = start(bin, sh.root)
+		sh.srv, sh.err = minioserver.Start(bin, sh.root)
 	})
 	if sh.err != nil {
 		tb.Fatal(sh.err)

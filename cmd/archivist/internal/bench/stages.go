@@ -20,8 +20,8 @@ import (
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
 	"github.com/archivist-project/archivist/archive/store"
 	"github.com/archivist-project/archivist/archive/store/local"
-	"github.com/archivist-project/archivist/archive/store/miniotest"
 	"github.com/archivist-project/archivist/archive/store/s3"
+	"github.com/archivist-project/archivist/archive/store/s3/minioserver"
 	"github.com/archivist-project/archivist/archive/warc"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/benchsite"
 	"github.com/archivist-project/archivist/crawler"
@@ -29,9 +29,11 @@ import (
 	"github.com/archivist-project/archivist/extract"
 )
 
-// page is one article on its way through the stages.
+// page is one page (an article or a section page) on its way through the
+// stages.
 type page struct {
 	url, seed string
+	listing   bool // a section page, not an article
 	ex        *archive.Exchange
 	ext       *extract.Result
 	id        string
@@ -76,8 +78,13 @@ func runStages(ctx context.Context, cfg Config, site *benchsite.Site, port, dir 
 	defer r.close()
 	specs := r.specs(cfg)
 
-	urls := site.ArticleURLs(port)
-	fmt.Fprintf(cfg.Out, "bench: stages, each alone over the same %d pages, %d at a time\n", len(urls), cfg.Batch)
+	// The pages the crawl captures: every article and every section page,
+	// so that the stages' CPU per page and the crawl's are over the same
+	// pages.
+	articles := site.ArticleURLs(port)
+	urls := append(articles, site.SeedURLs(port)...)
+	fmt.Fprintf(cfg.Out, "bench: stages, each alone over the same %d pages (%d articles, %d section pages), %d at a time\n",
+		len(urls), len(articles), len(urls)-len(articles), cfg.Batch)
 	if cfg.Progress != nil {
 		cfg.Progress.Phase("stages", int64(len(urls)))
 		defer cfg.Progress.Done()
@@ -88,7 +95,11 @@ func runStages(ctx context.Context, cfg Config, site *benchsite.Site, port, dir 
 	for start := 0; start < len(urls); start += cfg.Batch {
 		batch := make([]*page, 0, cfg.Batch)
 		for i := start; i < min(start+cfg.Batch, len(urls)); i++ {
-			batch = append(batch, &page{url: urls[i], seed: site.ListingOf(i, port)})
+			p := &page{url: urls[i], seed: urls[i], listing: i >= len(articles)}
+			if !p.listing {
+				p.seed = site.ListingOf(i, port)
+			}
+			batch = append(batch, p)
 		}
 		for _, s := range specs {
 			var before cpuTimes
@@ -180,7 +191,7 @@ type stageRig struct {
 	writers   []*warc.Writer
 	encoder   archive.RecordEncoder // reuses gzip writers, as the Recorder's does
 	local     store.Store
-	minio     *miniotest.Server
+	minio     *minioserver.Server
 	s3        store.Store
 	cat       *sqlite.Catalog
 	catWriter *capture.CatalogWriter // the Recorder's group commit
@@ -190,7 +201,7 @@ type stageRig struct {
 	runID     string
 	software  archive.Component
 	capCfg    capture.Config
-	// notArticles counts pages the extractor did not call articles, and
+	// notArticles counts articles the extractor did not call articles, and
 	// notArchived those the Recorder did not keep: both should stay 0.
 	notArticles atomic.Int64
 	notArchived atomic.Int64
@@ -238,7 +249,7 @@ func newStageRig(ctx context.Context, cfg Config, dir string) (_ *stageRig, err 
 	r.rec = capture.NewRecorder(r.recStore, r.recCat, r.software, cfg.Capture, cfg.Log)
 	if cfg.MinioBin != "" {
 		fmt.Fprintf(cfg.Out, "bench: starting MinIO (%s) on loopback\n", cfg.MinioBin)
-		if r.minio, err = miniotest.StartIn(cfg.MinioBin, filepath.Join(dir, "minio")); err != nil {
+		if r.minio, err = minioserver.Start(cfg.MinioBin, filepath.Join(dir, "minio")); err != nil {
 			return r, fmt.Errorf("bench: %w (pass --minio-bin none to skip the MinIO stage)", err)
 		}
 		r.s3, err = s3.Open(ctx, s3.Config{Endpoint: r.minio.Endpoint, Bucket: "bench", AccessKey: r.minio.AccessKey, SecretKey: r.minio.SecretKey})
@@ -296,7 +307,11 @@ func (r *stageRig) specs(cfg Config) []*stageSpec {
 }
 
 func (r *stageRig) fetch(ctx context.Context, _ int, p *page) error {
-	res := r.fetcher.Fetch(ctx, crawler.FetchRequest{URL: p.url, Seed: p.seed, Via: p.seed, Depth: 1, RunID: r.runID})
+	req := crawler.FetchRequest{URL: p.url, Seed: p.seed, Via: p.seed, Depth: 1, RunID: r.runID}
+	if p.listing {
+		req.Via, req.Depth = "", 0 // a seed, as in the crawl
+	}
+	res := r.fetcher.Fetch(ctx, req)
 	if res.Outcome != crawler.FetchOK {
 		return fmt.Errorf("fetch %s: %s (%s)", p.url, res.Outcome, res.Reason)
 	}
@@ -313,7 +328,7 @@ func (r *stageRig) extract(_ context.Context, _ int, p *page) error {
 	if p.ext, err = extract.Extract(body, capture.ExtractOptions(final, p.ex.FetchEnd, p.ex.Discovery)); err != nil {
 		return err
 	}
-	if p.ext.Article.PageType != extract.PageArticle {
+	if !p.listing && p.ext.Article.PageType != extract.PageArticle {
 		r.notArticles.Add(1)
 	}
 	return nil
@@ -326,15 +341,11 @@ func (r *stageRig) writeWARC(_ context.Context, worker int, p *page) error {
 		return err
 	}
 	p.prefix = prefix
-	outlinks := make([]string, len(p.ext.Links))
-	for i, l := range p.ext.Links {
-		outlinks[i] = l.URL
-	}
 	info := warc.Info{
 		Software: r.software, CaptureID: p.id, RunID: p.ex.RunID, UserAgent: p.ex.UserAgent,
 		Robots: p.ex.Robots.Policy, Operator: r.capCfg.Operator,
 	}
-	p.wres, err = r.writers[worker].WriteCapture(&p.warc, p.ex, info, warc.Metadata{Outlinks: outlinks})
+	p.wres, err = r.writers[worker].WriteCapture(&p.warc, p.ex, info)
 	return err
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/archivist-project/archivist/archive/capture"
-	"github.com/archivist-project/archivist/archive/store/miniotest"
+	"github.com/archivist-project/archivist/archive/store/s3/minioserver"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/bench"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/benchsite"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
@@ -104,7 +104,7 @@ func benchMinio(flagValue string, io IO) string {
 	default:
 		return flagValue
 	}
-	if bin := io.Getenv(miniotest.EnvBinary); bin != "" {
+	if bin := io.Getenv(minioserver.EnvBinary); bin != "" {
 		return bin
 	}
 	home := io.Getenv("HOME")

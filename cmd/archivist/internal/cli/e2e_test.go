@@ -241,7 +241,7 @@ func TestEndToEndLocal(t *testing.T) {
 		types = append(types, rec.Header.Get("WARC-Type"))
 		rec.Content.Close()
 	}
-	if strings.Join(types, ",") != "warcinfo,request,response,request,response,metadata" {
+	if strings.Join(types, ",") != "warcinfo,request,response,request,response" {
 		t.Errorf("warc records = %v", types)
 	}
 

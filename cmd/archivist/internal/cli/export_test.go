@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/archivist-project/archivist/archive/embargo"
+	"github.com/archivist-project/archivist/archive/store/local"
 	"github.com/archivist-project/archivist/crawler/frontier"
 	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
+	"github.com/archivist-project/archivist/extract"
 )
 
 // TestExportCommand crawls the demo site and runs `archivist export` in
@@ -137,6 +141,107 @@ func TestExportBadInput(t *testing.T) {
 	_, errOut, code := run(t, env, "export", "--format", "jsonl", "--out", filepath.Join(out, "x.jsonl"))
 	if code == 0 || !strings.Contains(errOut, "cannot write") {
 		t.Errorf("export under a file: exit %d %q", code, errOut)
+	}
+}
+
+// oldCaptureDir is a capture stored by an earlier version, whose WARC
+// ends with a metadata record of outlink lines (see its README.md).
+const oldCaptureDir = "../../../../archive/export/testdata/old-capture"
+
+// TestExportOutlinks crawls one article twice (a full capture, then a
+// revisit whose WARC holds no body), adds a capture stored by an earlier
+// version and reindexes, then exports outlinks: each row has the links
+// of its archived page, and the old capture's stored outlink lines, which
+// hold two links the extractor drops, are not used.
+func TestExportOutlinks(t *testing.T) {
+	site := startSite(t)
+	data := t.TempDir()
+	env := map[string]string{"ARCHIVIST_DATA": data}
+	for range 2 {
+		if out := mustRun(t, env, "crawl", "--allow-private-networks", "--delay", "5ms", "--depth", "0", site.ArticleURL("reuters")); !strings.Contains(out, "1 archived") {
+			t.Fatalf("crawl: %s", out)
+		}
+	}
+	st, err := local.Open(filepath.Join(data, localStore))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(oldCaptureDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) == ".md" {
+			return err
+		}
+		rel, err := filepath.Rel(oldCaptureDir, path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return st.Put(t.Context(), filepath.ToSlash(rel), bytes.NewReader(b), int64(len(b)))
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, env, "reindex")
+
+	out := filepath.Join(t.TempDir(), "ds.jsonl")
+	mustRun(t, env, "export", "--format", "jsonl", "--with", "outlinks", "--out", out)
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := site.URL("reuters", "")
+	wantPrefix := []string{origin + "/", origin + "/world/", origin + "/business/", origin + "/politics/", origin + "/tech/",
+		origin + "/opinion/", origin + "/sport/", origin + "/authors/reuters"}
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var r struct {
+			URL      string   `json:"url"`
+			Kind     string   `json:"kind"`
+			Outlinks []string `json:"outlinks"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(r.URL, origin):
+			kinds[r.Kind]++
+			if len(r.Outlinks) < len(wantPrefix) || !slices.Equal(r.Outlinks[:len(wantPrefix)], wantPrefix) ||
+				!slices.Contains(r.Outlinks, origin+"/about") || !slices.Contains(r.Outlinks, "https://x.com/Reuters") {
+				t.Errorf("%s capture of %s: outlinks %q", r.Kind, r.URL, r.Outlinks)
+			}
+			for _, l := range r.Outlinks {
+				if !strings.HasPrefix(l, "http") {
+					t.Errorf("%s capture: outlink %q is not http(s)", r.Kind, l)
+				}
+			}
+		case strings.HasPrefix(r.URL, "http://oldformat.test/"):
+			kinds["old"]++
+			want := []string{"http://oldformat.test/", "http://oldformat.test/world/",
+				"http://oldformat.test/world/2025/07/06/hikvision-ordered-to-close", "https://other.test/analysis?id=7"}
+			if !slices.Equal(r.Outlinks, want) {
+				t.Errorf("old capture: outlinks %q, want %q (not its stored outlink lines)", r.Outlinks, want)
+			}
+		default:
+			t.Errorf("unexpected row for %s", r.URL)
+		}
+	}
+	if kinds["response"] != 1 || kinds["revisit"] != 1 || kinds["old"] != 1 {
+		t.Errorf("rows by kind %v, want a response and a revisit of the article and the old capture", kinds)
+	}
+	var m struct {
+		Outlinks struct {
+			Method    string `json:"method"`
+			Extractor struct {
+				Name, Version string
+			} `json:"extractor"`
+		} `json:"outlinks"`
+	}
+	manifest, _ := os.ReadFile(out + ".manifest.json")
+	if err := json.Unmarshal(manifest, &m); err != nil || m.Outlinks.Extractor.Name != extract.Name || m.Outlinks.Extractor.Version != extract.Version {
+		t.Errorf("manifest does not say how outlinks were found (%v):\n%s", err, manifest)
 	}
 }
 

@@ -290,8 +290,9 @@ func writeCapture(ctx context.Context, a *archiveEnv, e catalog.Entry, format st
 		if got.SHA256 != ref.SHA256 {
 			return fmt.Errorf("get: %s has sha256 %s but the catalog recorded %s: the object is damaged (run `archivist verify`)", ref.Key, got.SHA256, ref.SHA256)
 		}
-		if format == "json" {
-			// An Article is stored gzipped; --format json prints its JSON.
+		if format != "warc" {
+			// Records are stored gzipped (plain in older captures, by
+			// their name); --format json and provenance print their JSON.
 			if data, err = archive.DecodeRecord(ref.Key, data, maxObject); err != nil {
 				return fmt.Errorf("get: %w", err)
 			}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -128,6 +129,9 @@ func TestCapturesAPI(t *testing.T) {
 		resp, body := get(t, srv+"/api/captures/"+f.ids["ruling"]+"/"+view)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("view %s: status %d, lacks %q", view, resp.StatusCode, want)
+		}
+		if (view == "article" || view == "provenance") && (resp.Header.Get("Content-Type") != "application/json; charset=utf-8" || !json.Valid(body)) {
+			t.Errorf("view %s: %s, not JSON: %.80q", view, resp.Header.Get("Content-Type"), body)
 		}
 		if resp.Header.Get("Memento-Datetime") == "" {
 			t.Errorf("view %s has no Memento-Datetime", view)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
+	"github.com/archivist-project/archivist/archive/capture/capturetest"
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
 	"github.com/archivist-project/archivist/archive/embargo"
@@ -126,6 +127,9 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f := &fixture{dir: dir, store: st, cat: cat, embargo: list, ids: map[string]string{}}
 	rec := capture.NewRecorder(st, cat, archive.Component{Name: "archivist", Version: "test"}, capture.Config{KeepAll: true}, log)
+	// story1 is stored as earlier versions stored captures (plain
+	// article.json and provenance.json): an archive holds both layouts.
+	legacy := capture.NewRecorder(capturetest.NewLegacyStore(st), cat, archive.Component{Name: "archivist", Version: "test"}, capture.Config{KeepAll: true}, log)
 	add := func(name, u string, at time.Duration, body []byte, hdr http.Header) {
 		t.Helper()
 		start := t0.Add(at)
@@ -144,7 +148,11 @@ func newFixture(t testing.TB) *fixture {
 				Body: body, RemoteIP: "127.0.0.1", Start: start, End: start.Add(time.Second),
 			}},
 		}
-		res, err := rec.Capture(ctx, ex, nil)
+		r := rec
+		if name == "story1" {
+			r = legacy
+		}
+		res, err := r.Capture(ctx, ex, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,6 +173,11 @@ func newFixture(t testing.TB) *fixture {
 		"X-Custom":                {"kept"},
 	})
 	add("sub", subURL, 4*time.Hour, []byte(subPage), nil)
+	// The legacy recorder's row names the gzipped records it meant to
+	// write; rebuild the rows from the store, as for an old archive.
+	if _, err := capture.Reindex(ctx, st, cat.PutBatch, nil); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 

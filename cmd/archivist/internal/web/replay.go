@@ -73,8 +73,9 @@ func (s *server) serveCapture(w http.ResponseWriter, r *http.Request, e catalog.
 	case modArticle, modProvenance, modWARC:
 		ref := map[string]archive.ObjectRef{modArticle: e.Article, modProvenance: e.Provenance, modWARC: e.WARC}[mod]
 		data, err := s.readVerified(ctx, ref)
-		if err == nil && mod == modArticle {
-			// Stored gzipped; served as the JSON it holds.
+		if err == nil && mod != modWARC {
+			// Records are stored gzipped (plain in captures made before
+			// that, by their name); either way the JSON they hold is served.
 			data, err = archive.DecodeRecord(ref.Key, data, max(s.opts.MaxBodyBytes*2, 1<<30))
 		}
 		if err != nil {

@@ -2,10 +2,15 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/archivist-project/archivist/archive"
 )
 
 func TestWaybackNearestRedirectsToExactTimestamp(t *testing.T) {
@@ -110,19 +115,39 @@ func TestOriginalBytesAndViews(t *testing.T) {
 	if !strings.Contains(string(body), "A hearing date has not been set") {
 		t.Error("revisit replay lacks the referred capture's payload")
 	}
-	// The other views.
-	views := map[string]string{
-		"art_":  `"title":"Hikvision takes Canada to court"`,
-		"txt_":  "Hikvision takes Canada to court\n\nHikvision asked a federal court",
-		"prov_": `"capture_id":"` + f.ids["story1"] + `"`,
+	// The other views, of story1, stored in the legacy layout (plain
+	// records), and of story2, stored as today (gzipped records): each
+	// record is served as the JSON it holds.
+	if e := f.entry(t, "story1"); !strings.HasSuffix(e.Provenance.Key, "/"+archive.LegacyProvenanceName) || !strings.HasSuffix(f.entry(t, "story2").Provenance.Key, "/"+archive.ProvenanceName) {
+		t.Fatalf("fixture: story1 provenance %s, story2 %s; want one of each layout", e.Provenance.Key, f.entry(t, "story2").Provenance.Key)
 	}
-	for mod, want := range views {
-		resp, body := get(t, srv.URL+"/web/20250708100000"+mod+"/"+storyURL)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
-			t.Errorf("%s: status %d, body lacks %q:\n%.300s", mod, resp.StatusCode, want, body)
+	views := map[string]string{
+		"20250708100000art_":  `"title":"Hikvision takes Canada to court"`,
+		"20250708100000txt_":  "Hikvision takes Canada to court\n\nHikvision asked a federal court",
+		"20250708100000prov_": f.ids["story1"],
+		"20250708110000art_":  `"title":"Hikvision challenges Canada's shutdown order in court"`,
+		"20250708110000prov_": f.ids["story2"],
+	}
+	for view, want := range views {
+		resp, body := get(t, srv.URL+"/web/"+view+"/"+storyURL)
+		mod := view[14:]
+		if mod == "prov_" {
+			var p archive.Provenance
+			if err := json.Unmarshal(body, &p); err != nil || p.CaptureID != want {
+				t.Errorf("%s: status %d, capture %q (%v), want the record of %s", view, resp.StatusCode, p.CaptureID, err, want)
+			}
+		} else if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: status %d, body lacks %q:\n%.300s", view, resp.StatusCode, want, body)
 		}
-		if resp.Header.Get("Memento-Datetime") != "Tue, 08 Jul 2025 10:00:00 GMT" {
-			t.Errorf("%s: Memento-Datetime %q", mod, resp.Header.Get("Memento-Datetime"))
+		if mod != "txt_" && (resp.Header.Get("Content-Type") != "application/json; charset=utf-8" || !json.Valid(body)) {
+			t.Errorf("%s: %s, not JSON: %.80q", view, resp.Header.Get("Content-Type"), body)
+		}
+		if mod != "txt_" && resp.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
+			t.Errorf("%s: Content-Length %s for %d bytes", view, resp.Header.Get("Content-Length"), len(body))
+		}
+		at, _ := time.Parse("20060102150405", view[:14])
+		if resp.Header.Get("Memento-Datetime") != at.Format(http.TimeFormat) {
+			t.Errorf("%s: Memento-Datetime %q", view, resp.Header.Get("Memento-Datetime"))
 		}
 	}
 	resp, body = get(t, srv.URL+"/web/20250708100000warc_/"+storyURL)

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package miniotest
+package minioserver
 
 import "os/exec"
 
 // setParentDeathSignal has no portable equivalent outside Linux; there a
-// crashed test binary can leave MinIO running.
+// crashed program can leave MinIO running.
 func setParentDeathSignal(*exec.Cmd) {}
