@@ -20,11 +20,14 @@ import (
 
 // Re-extraction runs the current extractor over archived raw captures,
 // without fetching anything. Objects are immutable, so the new Article is
-// a new object beside the capture's article.json, named after the
+// a new object beside the capture's article.json.gz, named after the
 // extractor version that made it:
 //
-//	captures/YYYY/MM/DD/<capture-id>/article.json          the Article made at capture time (named in provenance.json)
-//	captures/YYYY/MM/DD/<capture-id>/article.0.2.0.json    the Article extractor 0.2.0 made from the same WARC
+//	captures/YYYY/MM/DD/<capture-id>/article.json.gz        the Article made at capture time (named in the provenance record)
+//	captures/YYYY/MM/DD/<capture-id>/article.0.2.0.json.gz  the Article extractor 0.2.0 made from the same WARC
+//
+// (Captures made by earlier versions have the plain article.json,
+// article.<version>.json and provenance.json; they are read alike.)
 //
 // The catalog row then points at the newest Article (Entry.Article and
 // ExtractorVersion); every earlier one stays in the store, listed by
