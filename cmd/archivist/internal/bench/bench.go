@@ -198,6 +198,10 @@ type Pipeline struct {
 	// CPUUtilisation is the crawl's CPU ÷ (wall × CPUs): below 1 it
 	// waited (on politeness, disk, or CPUs busy with other work).
 	CPUUtilisation float64 `json:"cpu_utilisation"`
+	// ServerCPUSeconds is the CPU the fixture server (a child process)
+	// spent while the crawl ran: it shares the machine's CPUs with the
+	// crawl, so the crawl cannot have them all. 0 when unknown (no /proc).
+	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
 
 	Politeness Politeness `json:"politeness"`
 	Storage    Storage    `json:"storage"`
@@ -314,7 +318,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Ceiling = ceiling(rep.Stages)
 	}
 	if cfg.Pipeline {
-		p, err := runPipeline(ctx, cfg, site, srv.port, filepath.Join(work, "pipeline"))
+		p, err := runPipeline(ctx, cfg, site, srv, filepath.Join(work, "pipeline"))
 		if err != nil {
 			return nil, err
 		}

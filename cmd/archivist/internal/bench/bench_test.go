@@ -129,6 +129,9 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("fraction of ceiling %.4f (CPU-bound %.4f), want %.4f (%.4f)", p.FractionOfCeiling, p.CPUBoundFraction,
 			p.PagesPerSecond/c.PagesPerSecond, sum/p.CPUMsPerPage)
 	}
+	if p.ServerCPUSeconds < 0 || p.ServerCPUSeconds > p.WallSeconds*float64(runtime.NumCPU()) {
+		t.Errorf("fixture server CPU %.2f s over a %.1f s crawl", p.ServerCPUSeconds, p.WallSeconds)
+	}
 	if u := p.CPUSeconds / (p.WallSeconds * float64(runtime.NumCPU())); math.Abs(p.CPUUtilisation-u) > 1e-9 || u <= 0 || u > 1 {
 		t.Errorf("CPU utilisation %.4f, want %.4f in (0, 1]", p.CPUUtilisation, u)
 	}

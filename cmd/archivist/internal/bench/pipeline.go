@@ -29,7 +29,8 @@ var summaryRE = regexp.MustCompile(`(?m)^crawl (\S+): (\d+) pages fetched, (\d+)
 // runPipeline runs the real `archivist crawl` over every host's section
 // pages into a fresh data directory, with the default configuration (so
 // default politeness) and the network guard on, allowing only loopback.
-func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, port, dir string) (*Pipeline, error) {
+func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, srv *siteProc, dir string) (*Pipeline, error) {
+	port := srv.port
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: create %s: %w", dir, err)
 	}
@@ -75,6 +76,7 @@ func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, port, di
 		cfg.Progress.Phase("crawl", int64(site.Pages()+len(seeds)))
 		defer cfg.Progress.Done()
 	}
+	serverBefore, serverOK := procCPU(srv.cmd.Process.Pid)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: run %s crawl: %w", cfg.Exe, err)
@@ -87,6 +89,9 @@ func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, port, di
 	watched := <-peak
 	waitErr := cmd.Wait()
 	p.WallSeconds = time.Since(start).Seconds()
+	if after, ok := procCPU(srv.cmd.Process.Pid); ok && serverOK {
+		p.ServerCPUSeconds = after.sub(serverBefore).total().Seconds()
+	}
 
 	var ee *exec.ExitError
 	if waitErr != nil && !(errors.As(waitErr, &ee) && ee.ExitCode() == 3) {
