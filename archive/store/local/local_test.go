@@ -137,10 +137,7 @@ func TestPublishedFileIsComplete(t *testing.T) {
 	for _, mode := range testModes {
 		t.Run(mode.name, func(t *testing.T) {
 			dir := t.TempDir()
-			st, err := open(dir, mode.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustOpen(t, dir, mode.opts)
 			data := bytes.Repeat([]byte("warc"), 100_000)
 			if err := st.Put(context.Background(), "x/y/z.warc.gz", bytes.NewReader(data), int64(len(data))); err != nil {
 				t.Fatal(err)
@@ -191,20 +188,27 @@ func TestPermissionDenied(t *testing.T) {
 	for _, mode := range testModes {
 		t.Run(mode.name, func(t *testing.T) {
 			dir := t.TempDir()
-			st, err := open(dir, mode.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustOpen(t, dir, mode.opts)
 			for _, d := range []string{filepath.Join(dir, tmpDirName), dir} {
 				if err := os.Chmod(d, 0o500); err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { os.Chmod(d, 0o700) })
 			}
-			err = putString(context.Background(), st, "k", "x")
+			err := putString(context.Background(), st, "k", "x")
 			if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), fmt.Sprintf("write access to %s", dir)) {
 				t.Fatalf("put into a read-only store = %v, want ErrUnavailable with a hint", err)
 			}
 		})
 	}
+}
+
+// mustOpen opens a store at dir with opts, failing the test on error.
+func mustOpen(t *testing.T, dir string, opts options) *Store {
+	t.Helper()
+	st, err := open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -172,17 +172,14 @@ func TestPutLosesRaceAtPublish(t *testing.T) {
 	for _, mode := range testModes {
 		t.Run(mode.name, func(t *testing.T) {
 			dir := t.TempDir()
-			st, err := open(dir, mode.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustOpen(t, dir, mode.opts)
 			g, done := gatedPut(st, key, testData(200<<10))
 			<-g.inflight
 			if err := putString(context.Background(), st, key, "winner"); err != nil {
 				t.Errorf("put by the winner: %v", err)
 			}
 			g.release <- nil
-			err = <-done
+			err := <-done
 			if !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), key) {
 				t.Fatalf("put that lost the race = %v, want ErrExists naming the key", err)
 			}
@@ -253,10 +250,7 @@ func TestCrashMidPut(t *testing.T) {
 			default:
 				t.Fatalf("child reported path %q", path)
 			}
-			st, err := open(dir, mode.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustOpen(t, dir, mode.opts)
 			if _, err := st.Stat(context.Background(), key); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("stat after the crash = %v, want ErrNotFound", err)
 			}

@@ -47,13 +47,7 @@ func TestTmpfileInObjectDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	unix.Close(fd)
-	st, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.tmpfile.Load() {
-		t.Skip("/proc/self/fd is missing: Put takes the portable path")
-	}
+	st := openTmpfileStore(t, dir)
 	// Open's probe (an unnamed file linked and removed) leaves nothing.
 	if left, err := os.ReadDir(filepath.Join(dir, tmpDirName)); err != nil || len(left) != 0 {
 		t.Fatalf("temporary directory after Open: %v, %v; want it empty", left, err)
@@ -79,13 +73,7 @@ func TestTmpfileInObjectDirectory(t *testing.T) {
 func TestTmpfileUnsupportedFallsBackOnce(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.tmpfile.Load() {
-		t.Skip("/proc/self/fd is missing: Put takes the portable path")
-	}
+	st := openTmpfileStore(t, dir)
 	calls := 0
 	st.sys.open = func(d string) (int, error) {
 		calls++
@@ -103,7 +91,7 @@ func TestTmpfileUnsupportedFallsBackOnce(t *testing.T) {
 		t.Fatalf("O_TMPFILE tried %d times (tmpfile still on: %v); want once, then the portable path", calls, st.tmpfile.Load())
 	}
 
-	st, err = Open(t.TempDir())
+	st, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,19 +118,13 @@ func TestTmpfileLinkRefused(t *testing.T) {
 	} else {
 		unix.Close(fd)
 	}
-	st, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.tmpfile.Load() {
-		t.Skip("/proc/self/fd is missing: Put takes the portable path")
-	}
+	st := openTmpfileStore(t, dir)
 	links := 0
 	st.sys.link = func(fd int, final string) error {
 		links++
 		return &os.LinkError{Op: "link", Old: "/proc/self/fd/" + strconv.Itoa(fd), New: final, Err: unix.EXDEV}
 	}
-	err = putString(ctx, st, "a/first", "first")
+	err := putString(ctx, st, "a/first", "first")
 	if err == nil || !errors.Is(err, unix.EXDEV) || !strings.Contains(err.Error(), "a/first") || !strings.Contains(err.Error(), "retry") {
 		t.Fatalf("put with the link refused = %v, want the link error naming the key and saying to retry", err)
 	}
@@ -161,4 +143,15 @@ func TestTmpfileLinkRefused(t *testing.T) {
 	if files := storeFiles(t, dir); !slices.Equal(files, []string{"a/first", "a/second"}) {
 		t.Fatalf("files = %q, want both objects", files)
 	}
+}
+
+// openTmpfileStore opens the store at dir, skipping the test where Put
+// cannot use O_TMPFILE (no /proc/self/fd, or a filesystem without it).
+func openTmpfileStore(t *testing.T, dir string) *Store {
+	t.Helper()
+	st := mustOpen(t, dir, options{})
+	if !st.tmpfile.Load() {
+		t.Skip("O_TMPFILE cannot be used here: Put takes the portable path")
+	}
+	return st
 }
