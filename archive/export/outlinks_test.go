@@ -3,7 +3,6 @@ package export
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/archivist-project/archivist/archive/capture"
+	"github.com/archivist-project/archivist/archive/capture/capturetest"
 	"github.com/archivist-project/archivist/archive/catalog"
 	"github.com/archivist-project/archivist/archive/store"
 	"github.com/archivist-project/archivist/archive/warc"
@@ -37,25 +37,11 @@ var oldCaptureLinks = []string{
 func addOldCapture(t testing.TB, st store.Store, cat catalog.Catalog) string {
 	t.Helper()
 	ctx := context.Background()
-	var id string
-	err := filepath.WalkDir(oldCaptureDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(oldCaptureDir, path)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		id = filepath.Base(filepath.Dir(path))
-		return st.Put(ctx, filepath.ToSlash(rel), bytes.NewReader(data), int64(len(data)))
-	})
-	if err != nil {
-		t.Fatal(err)
+	ids, err := capturetest.PutTree(ctx, st, oldCaptureDir)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("copy the old capture: %v (captures %q)", err, ids)
 	}
+	id := ids[0]
 	stats, err := capture.Reindex(ctx, st, func(ctx context.Context, es []catalog.Entry) error {
 		for _, e := range es {
 			if e.CaptureID == id {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archivist-project/archivist/archive/capture/capturetest"
 	"github.com/archivist-project/archivist/archive/embargo"
 	"github.com/archivist-project/archivist/archive/store/local"
 	"github.com/archivist-project/archivist/crawler/frontier"
@@ -166,20 +166,7 @@ func TestExportOutlinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = filepath.WalkDir(oldCaptureDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) == ".md" {
-			return err
-		}
-		rel, err := filepath.Rel(oldCaptureDir, path)
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return st.Put(t.Context(), filepath.ToSlash(rel), bytes.NewReader(b), int64(len(b)))
-	})
+	_, err = capturetest.PutTree(t.Context(), st, oldCaptureDir)
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
