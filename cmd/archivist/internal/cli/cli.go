@@ -33,6 +33,10 @@ type IO struct {
 	// (SIGHUP reloads, SIGTERM and SIGINT stop), so tests can run it in
 	// process.
 	Signals <-chan os.Signal
+	// GOMAXPROCS, when set, is runtime.GOMAXPROCS: `crawl` and `serve`
+	// raise the process's Ps with it (see crawlProcs). main sets it;
+	// tests running commands in process leave it nil.
+	GOMAXPROCS func(int) int
 }
 
 // Exit statuses.
