@@ -42,6 +42,11 @@ func collapseSpace(s string) string {
 		// change: no copy then.
 		return s
 	}
+	return collapseRunes(s)
+}
+
+// collapseRunes is collapseSpace without its fast path, rune by rune.
+func collapseRunes(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {

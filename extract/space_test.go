@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"strings"
 	"testing"
 	"unicode"
 )
@@ -9,25 +8,6 @@ import (
 var spaceSeeds = []string{
 	"", " ", "a", " a", "a ", "a  b", "a b", "a\tb", "a\u00a0b", "\u3000a", "a\u2028",
 	"caf\xe9 ok", "\xff", "a \xff b", "Jane Doe", " Jane\n Doe ", "a\u0085b", "é è", "x\u200by",
-}
-
-// collapseSpaceSlow is collapseSpace without its fast path: what it
-// must always equal.
-func collapseSpaceSlow(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func countVisibleSlow(s string) int {
@@ -54,7 +34,7 @@ func FuzzSpaceHelpers(f *testing.F) {
 }
 
 func checkSpaceHelpers(t *testing.T, s string) {
-	if got, want := collapseSpace(s), collapseSpaceSlow(s); got != want {
+	if got, want := collapseSpace(s), collapseRunes(s); got != want {
 		t.Errorf("collapseSpace(%q) = %q, want %q", s, got, want)
 	}
 	if got, want := countVisible(s), countVisibleSlow(s); got != want {
