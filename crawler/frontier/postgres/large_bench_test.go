@@ -11,6 +11,7 @@ import (
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/crawler/frontier"
+	"github.com/archivist-project/archivist/crawler/frontier/frontiertest"
 )
 
 // Settings of BenchmarkLargeFrontier, as in the SQLite backend's.
@@ -54,7 +55,7 @@ func BenchmarkLargeFrontier(b *testing.B) {
 	}
 	b.Logf("filled %d URLs over %d hosts in %s", n, n/urlsPerHost, time.Since(began).Round(time.Millisecond))
 	now := t0().Add(30 * 24 * time.Hour)
-	var recent []string
+	sched := frontiertest.Scheduler{Busy: busyHosts}
 	explain := func(name, query string, args ...any) {
 		rows, err := f.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+query, args...)
 		if err != nil {
@@ -75,20 +76,11 @@ func BenchmarkLargeFrontier(b *testing.B) {
 	b.Run("LeaseTurn", func(b *testing.B) {
 		leased := 0
 		for b.Loop() {
-			items, err := f.Lease(ctx, frontier.LeaseRequest{Owner: "b", Max: 8, Now: now, Until: now.Add(time.Minute), SkipHosts: recent, PerHost: 1})
-			if err != nil || len(items) == 0 {
-				b.Fatalf("leased %d: %v", len(items), err)
+			n, err := sched.Turn(ctx, f, now)
+			if err != nil {
+				b.Fatal(err)
 			}
-			for _, it := range items {
-				if err := f.Complete(ctx, it, frontier.Completion{Now: now, Captured: true, CaptureID: "c", Next: now.Add(time.Hour)}); err != nil {
-					b.Fatal(err)
-				}
-				recent = append(recent, it.Host)
-			}
-			leased += len(items)
-			if len(recent) > busyHosts {
-				recent = recent[len(recent)-busyHosts:]
-			}
+			leased += n
 		}
 		b.ReportMetric(float64(leased)/float64(b.N), "items/op")
 	})
@@ -114,7 +106,7 @@ func BenchmarkLargeFrontier(b *testing.B) {
 		WHERE due IS NOT NULL AND due <= $1
 		  AND host NOT IN (SELECT host FROM frontier_hosts WHERE backoff_until > $1)
 		  AND NOT (host = ANY ($2::text[]))
-		ORDER BY due, id LIMIT $3`, now, recent, 8*leaseScanFactor)
+		ORDER BY due, id LIMIT $3`, now, sched.Recent(), 8*leaseScanFactor)
 	explain("queue stats", `SELECT count(*) FILTER (WHERE state = 'pending' AND due <= $1), count(*) FILTER (WHERE state = 'pending' AND due > $1),
 		count(*) FILTER (WHERE state = 'leased') FROM frontier_items WHERE due IS NOT NULL`, now)
 	explain("source counts", `SELECT state, fail_kind, captures > 0, count(*) FROM frontier_items WHERE source = $1 AND kind = 'url' GROUP BY 1, 2, 3`, "s")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/crawler/frontier"
+	"github.com/archivist-project/archivist/crawler/frontier/frontiertest"
 )
 
 // largeEnv sets the pending URLs of BenchmarkLargeFrontier (default
@@ -106,25 +107,16 @@ func BenchmarkLargeFrontier(b *testing.B) {
 	// host, skipping the hosts leased in the last busyHosts leases (busy
 	// in their politeness delay); complete each with a revisit due later.
 	b.Run("LeaseTurn", func(b *testing.B) {
-		var recent []string
+		sched := frontiertest.Scheduler{Busy: busyHosts}
 		leased := 0
 		b.ReportAllocs()
 		cpu := cpuTime(b)
 		for b.Loop() {
-			items, err := f.Lease(ctx, frontier.LeaseRequest{Owner: "b", Max: 8, Now: now, Until: now.Add(time.Minute), SkipHosts: recent, PerHost: 1})
-			if err != nil || len(items) == 0 {
-				b.Fatalf("leased %d: %v", len(items), err)
+			n, err := sched.Turn(ctx, f, now)
+			if err != nil {
+				b.Fatal(err)
 			}
-			for _, it := range items {
-				if err := f.Complete(ctx, it, frontier.Completion{Now: now, Captured: true, CaptureID: "c", Next: now.Add(time.Hour)}); err != nil {
-					b.Fatal(err)
-				}
-				recent = append(recent, it.Host)
-			}
-			leased += len(items)
-			if len(recent) > busyHosts {
-				recent = recent[len(recent)-busyHosts:]
-			}
+			leased += n
 		}
 		b.ReportMetric(float64(leased)/float64(b.N), "items/op")
 		reportCPU(b, cpu, leased, "item")
