@@ -202,12 +202,9 @@ func BenchmarkStageScan(b *testing.B) {
 }
 
 func BenchmarkStageLinks(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		collectLinks(p.page.anchors, p.base)
-	}
+	})
 }
 
 func BenchmarkStageJSONLD(b *testing.B) {
@@ -221,10 +218,7 @@ func BenchmarkStageJSONLD(b *testing.B) {
 // BenchmarkStageReadability times readability on the scanned tree, as
 // Extract calls it.
 func BenchmarkStageReadability(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		b.StopTimer()
 		doc := mustParseBytes(b, p.decoded)
 		scanDocument(doc)
@@ -232,70 +226,63 @@ func BenchmarkStageReadability(b *testing.B) {
 		if _, err := runReadability(doc, p.base); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 // BenchmarkStageRender times the rendering of readability's body into
 // paragraphs.
 func BenchmarkStageRender(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		renderContent(p.read.content, p.base, p.page.names)
-	}
+	})
 }
 
 // BenchmarkStageArticle times buildArticle: every metadata field with its
 // evidence, the text's cleaning, language, page type and walls.
 func BenchmarkStageArticle(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		b.StopTimer()
 		content := cloneContent(p.content)
 		b.StartTimer()
 		buildArticle(p.page, p.ld, -1, p.pageURL, p.base, p.read, content, p.links, Options{URL: p.url})
-	}
+	})
 }
 
 func BenchmarkStageLanguage(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		pickLanguage(p.page, p.ld, Hints{}, &p.art)
-	}
+	})
 }
 
 func BenchmarkStageCleanText(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		b.StopTimer()
 		content := cloneContent(p.content)
 		b.StartTimer()
 		readWallSignals(content.paras)
 		finishText(&content, p.art.Title)
-	}
+	})
 }
 
 func BenchmarkStageAuthors(b *testing.B) {
-	pages := prepareStages(b)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p := pages[i%len(pages)]
+	benchStages(b, func(p *stagePage) {
 		pickAuthors(p.page, p.ld, p.read.byline, siteNameVariants(p.art.SiteName, p.ld, p.pageURL))
-	}
+	})
 }
 
 func BenchmarkStagePageType(b *testing.B) {
+	benchStages(b, func(p *stagePage) {
+		classifyPage(measurePage(p.page, p.ld, p.content, p.art.WordCount, p.links, p.pageURL, p.art.CanonicalURL), DefaultPageTypeRules())
+	})
+}
+
+// benchStages runs fn on the prepared pages in turn, each call on a copy of
+// its page (a stage may write to it), with allocations reported.
+func benchStages(b *testing.B, fn func(p *stagePage)) {
 	pages := prepareStages(b)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		p := pages[i%len(pages)]
-		classifyPage(measurePage(p.page, p.ld, p.content, p.art.WordCount, p.links, p.pageURL, p.art.CanonicalURL), DefaultPageTypeRules())
+		fn(&p)
 	}
 }
