@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -137,24 +139,9 @@ func TestNearestSameInstant(t *testing.T) {
 // would read every row before returning the first.
 func TestQueryPlans(t *testing.T) {
 	c := openTemp(t)
-	ctx := t.Context()
 	plan := func(query string, args ...any) string {
 		t.Helper()
-		rows, err := c.reader.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
-		if err != nil {
-			t.Fatalf("EXPLAIN %s: %v", query, err)
-		}
-		defer rows.Close()
-		var lines []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatalf("scan plan: %v", err)
-			}
-			lines = append(lines, detail)
-		}
-		return strings.Join(lines, "\n")
+		return queryPlan(t, c.reader, query, args...)
 	}
 	listSQL := func(f catalog.Filter) (string, []any) {
 		conds, args, err := filterSQL(f)
@@ -194,4 +181,30 @@ func check(t *testing.T, name, plan string, mustHave, mustLack []string) {
 			t.Errorf("%s: plan has %q:\n%s", name, s, plan)
 		}
 	}
+}
+
+// queryPlan returns SQLite's EXPLAIN QUERY PLAN of query on db, a line a
+// step.
+func queryPlan(t *testing.T, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("scan plan: %v", err)
+		}
+		lines = append(lines, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	return strings.Join(lines, "\n")
 }

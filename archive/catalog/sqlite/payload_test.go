@@ -11,21 +11,7 @@ import (
 // seek: the capture pipeline asks it once per capture.
 func TestFirstByPayloadUsesIndex(t *testing.T) {
 	c := openTemp(t)
-	rows, err := c.reader.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+firstByPayload, strings.Repeat("ab", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, detail)
-	}
-	check(t, "first by payload", strings.Join(lines, "\n"), []string{"captures_payload"}, []string{"SCAN c", "TEMP B-TREE"})
+	check(t, "first by payload", queryPlan(t, c.reader, firstByPayload, strings.Repeat("ab", 32)), []string{"captures_payload"}, []string{"SCAN c", "TEMP B-TREE"})
 }
 
 // TestPayloadIndexMigratesOldCatalog opens a catalog written before the

@@ -93,23 +93,9 @@ func TestSearchQueryPlans(t *testing.T) {
 	defer tx.Rollback() //nolint:errcheck // read-only
 	plan := func(query string, args ...any) string {
 		t.Helper()
-		rows, err := tx.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
-		if err != nil {
-			t.Fatalf("EXPLAIN %s: %v", query, err)
-		}
-		defer rows.Close()
-		var lines []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, detail)
-		}
 		// A newline after every line, so that "SCAN c\n" tells a scan of
 		// captures from one of captures_fts.
-		return strings.Join(lines, "\n") + "\n"
+		return queryPlan(t, tx, query, args...) + "\n"
 	}
 	since := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
