@@ -45,6 +45,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Operator is written into the warcinfo record (a contact address).
 	Operator string
+	// PageTypes tunes the extractor's page-type rule, which decides what
+	// is kept as an article (nil: extract.DefaultPageTypeRules).
+	PageTypes *extract.PageTypeRules
 }
 
 // Result is what became of one fetch.
@@ -114,7 +117,9 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 		// bomb, a broken or unknown encoding): fail the page for good.
 		return Result{}, fmt.Errorf("capture %s: %w: %w", final.URL, ErrExtraction, err)
 	}
-	ext, err := extract.Extract(body, ExtractOptions(final, ex.FetchEnd, ex.Discovery))
+	opts := ExtractOptions(final, ex.FetchEnd, ex.Discovery)
+	opts.PageTypes = r.cfg.PageTypes
+	ext, err := extract.Extract(body, opts)
 	if err != nil {
 		return Result{}, fmt.Errorf("capture %s: %w: %w", final.URL, ErrExtraction, err)
 	}

@@ -208,6 +208,15 @@ type ReextractStats struct {
 // replaced. A capture that fails is listed in the stats and the rest go
 // on; only a catalog or context error stops the run.
 func Reextract(ctx context.Context, st store.Store, cat catalog.Catalog, f catalog.Filter, maxBody int64, logger *slog.Logger) (ReextractStats, error) {
+	return ReextractRules(ctx, st, cat, f, maxBody, nil, logger)
+}
+
+// ReextractRules is Reextract with the page-type thresholds the
+// archive's configuration sets (nil: extract.DefaultPageTypeRules), so
+// that a re-extraction classifies pages as its captures do. Like any
+// re-extraction it leaves alone the rows already at the current
+// extractor version.
+func ReextractRules(ctx context.Context, st store.Store, cat catalog.Catalog, f catalog.Filter, maxBody int64, rules *extract.PageTypeRules, logger *slog.Logger) (ReextractStats, error) {
 	var stats ReextractStats
 	// Ids first, rows later: updating rows while a listing is open would
 	// hold a read transaction over the whole run.
@@ -224,7 +233,7 @@ func Reextract(ctx context.Context, st store.Store, cat catalog.Catalog, f catal
 			return stats, err
 		}
 		stats.Captures++
-		outcome, err := reextractOne(ctx, st, cat, &enc, id, maxBody)
+		outcome, err := reextractOne(ctx, st, cat, &enc, id, maxBody, rules)
 		switch {
 		case errors.Is(err, errCatalog):
 			return stats, err
@@ -253,7 +262,7 @@ const (
 // errCatalog marks catalog failures, which stop a re-extraction.
 var errCatalog = errors.New("catalog")
 
-func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, enc *archive.RecordEncoder, id string, maxBody int64) (reextractOutcome, error) {
+func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, enc *archive.RecordEncoder, id string, maxBody int64, rules *extract.PageTypeRules) (reextractOutcome, error) {
 	e, err := cat.Get(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("%w: read row %s: %w", errCatalog, id, err)
@@ -269,7 +278,7 @@ func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, enc 
 	if err != nil {
 		return 0, err
 	}
-	art, ref, outcome, err := articleFor(ctx, st, enc, home, maxBody)
+	art, ref, outcome, err := articleFor(ctx, st, enc, home, maxBody, rules)
 	if err != nil {
 		return 0, err
 	}
@@ -282,7 +291,7 @@ func reextractOne(ctx context.Context, st store.Store, cat catalog.Catalog, enc 
 // articleFor returns the current extractor's Article of capture home,
 // reading it when an earlier run (or a revisit of it) already stored it,
 // extracting and storing it otherwise.
-func articleFor(ctx context.Context, st store.Store, enc *archive.RecordEncoder, home string, maxBody int64) (*extract.Article, archive.ObjectRef, reextractOutcome, error) {
+func articleFor(ctx context.Context, st store.Store, enc *archive.RecordEncoder, home string, maxBody int64, rules *extract.PageTypeRules) (*extract.Article, archive.ObjectRef, reextractOutcome, error) {
 	key, err := archive.CaptureKey(home, ArticleVersionName(extract.Version))
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, err
@@ -308,7 +317,9 @@ func articleFor(ctx context.Context, st store.Store, enc *archive.RecordEncoder,
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("capture %s: %w", home, err)
 	}
-	res, err := extract.Extract(body, ExtractOptions(final, hs.Provenance.FetchEnd, hs.Provenance.Discovery))
+	opts := ExtractOptions(final, hs.Provenance.FetchEnd, hs.Provenance.Discovery)
+	opts.PageTypes = rules
+	res, err := extract.Extract(body, opts)
 	if err != nil {
 		return nil, archive.ObjectRef{}, 0, fmt.Errorf("capture %s: %w", home, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/archivist-project/archivist/cmd/archivist/internal/bench"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/benchsite"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
+	"github.com/archivist-project/archivist/extract"
 )
 
 // runBench measures each stage of the capture pipeline alone and the whole
@@ -184,7 +185,14 @@ func captureConfig(cfg config.Config) capture.Config {
 		KeepListings: cfg.Crawl.KeepListings,
 		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
 		Operator:     cfg.Crawl.Contact,
+		PageTypes:    pageTypes(cfg),
 	}
+}
+
+// pageTypes is the page-type rule that page_types configures.
+func pageTypes(cfg config.Config) *extract.PageTypeRules {
+	r := cfg.PageTypes.Rules()
+	return &r
 }
 
 // testModeResolver is the resolver of `crawl` under

@@ -144,6 +144,12 @@ func crawlerConfig(cfg config.Config) crawler.Config {
 	cc.MaxBodyBytes = int64(cr.MaxBodyBytes)
 	cc.MaxRedirects = cr.MaxRedirects
 	cc.AllowPrivateNetworks = cr.AllowPrivateNetworks
+	cc.RobotsTTL = time.Duration(cr.RobotsTTL)
+	cc.MaxCrawlDelay = time.Duration(cr.MaxCrawlDelay)
+	cc.MaxRetryAfter = time.Duration(cr.MaxRetryAfter)
+	if cr.CookieLifetime != nil { // unset: the crawler's default, one jar per run
+		cc.CookieLifetime = time.Duration(*cr.CookieLifetime)
+	}
 	return cc
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/archive/catalog/sqlite"
+	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/extract"
 )
 
@@ -22,9 +23,13 @@ func runVersion(ctx context.Context, args []string, io IO) error {
 }
 
 func runExtract(ctx context.Context, args []string, io IO) error {
-	fs := newFlagSet("extract", io, "[--url URL] [--content-type TYPE] FILE|-")
+	fs := newFlagSet("extract", io, "[--url URL] [--content-type TYPE] [--config FILE] FILE|-")
 	pageURL := fs.String("url", "", "the page's URL, to resolve links and the canonical URL")
 	contentType := fs.String("content-type", "", "the HTTP Content-Type, for its charset")
+	// Only page_types matters here, but the page should be classified as
+	// a crawl with the same file would classify it.
+	var c common
+	fs.StringVar(&c.configPath, "config", "", "YAML configuration file (its page_types section tunes the page type)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -32,6 +37,14 @@ func runExtract(ctx context.Context, args []string, io IO) error {
 	if len(rest) != 1 {
 		fs.Usage()
 		return usagef("extract: give one FILE, or - for standard input")
+	}
+	// Without --config, the defaults: extract needs no data directory
+	// or database, so their environment variables must not stop it.
+	cfg := config.Default()
+	if c.configPath != "" {
+		if cfg, err = c.load(io); err != nil {
+			return err
+		}
 	}
 	const limit = 50 << 20
 	var r stdio.Reader = io.In
@@ -50,7 +63,7 @@ func runExtract(ctx context.Context, args []string, io IO) error {
 	if len(data) > limit {
 		return fmt.Errorf("extract: %s is over %d MiB; Archivist does not extract pages that large", rest[0], limit>>20)
 	}
-	res, err := extract.Extract(data, extract.Options{URL: *pageURL, ContentType: *contentType})
+	res, err := extract.Extract(data, extract.Options{URL: *pageURL, ContentType: *contentType, PageTypes: pageTypes(cfg)})
 	if err != nil {
 		return fmt.Errorf("extract: %s: %w", rest[0], err)
 	}

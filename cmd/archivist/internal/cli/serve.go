@@ -90,11 +90,7 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		log.Warn("indexed captures left uncatalogued by an earlier crash", "captures", n)
 	}
 
-	rec := capture.NewRecorder(a.store, a.catalog, archive.Software(), capture.Config{
-		KeepListings: cfg.Crawl.KeepListings,
-		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
-		Operator:     cfg.Crawl.Contact,
-	}, log)
+	rec := capture.NewRecorder(a.store, a.catalog, archive.Software(), captureConfig(cfg), log)
 	dcfg := daemonConfig(cfg, sources)
 	dcfg.Crawler.Resolver = io.Resolver
 	dcfg.Crawler.Dialer = io.Dialer
@@ -217,7 +213,10 @@ func daemonConfig(cfg config.Config, sources []config.Source) daemon.Config {
 	dc := daemon.DefaultConfig()
 	cookies := dc.Crawler.CookieLifetime
 	dc.Crawler = crawlerConfig(cfg)
-	dc.Crawler.CookieLifetime = cookies
+	if cfg.Crawl.CookieLifetime == nil { // unset: the daemon's shorter default
+		dc.Crawler.CookieLifetime = cookies
+	}
+	dc.Retry = cfg.Serve.Retry.Policy()
 	dc.Workers = cfg.Serve.Workers
 	dc.Lease = time.Duration(cfg.Serve.Lease)
 	dc.DrainTimeout = time.Duration(cfg.Serve.DrainTimeout)

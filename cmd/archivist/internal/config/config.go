@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/archivist-project/archivist/crawler"
+	"github.com/archivist-project/archivist/crawler/daemon"
+	"github.com/archivist-project/archivist/extract"
 )
 
 // Config is the whole configuration. Command-line flags override it.
@@ -41,6 +45,9 @@ type Config struct {
 	Hosts map[string]HostLimit `yaml:"hosts"`
 	// Serve configures the daemon: its HTTP endpoint and its workers.
 	Serve Serve `yaml:"serve"`
+	// PageTypes tunes how extracted pages are classified (article,
+	// listing, other) by crawl, serve, extract and reextract.
+	PageTypes PageTypes `yaml:"page_types"`
 
 	// lines locates each setting in the file it came from.
 	lines lineIndex
@@ -63,6 +70,21 @@ type Crawl struct {
 	AllowPrivateNetworks bool     `yaml:"allow_private_networks"`
 	// KeepListings archives seed pages even when they are not articles.
 	KeepListings bool `yaml:"keep_listings"`
+	// RobotsTTL is how long a fetched robots.txt is trusted: a daemon
+	// running for months must notice a site's new rules.
+	RobotsTTL Duration `yaml:"robots_ttl"`
+	// MaxCrawlDelay caps the robots.txt Crawl-delay honoured (0: no cap),
+	// so that a site asking for an hour between requests still gets its
+	// news archived.
+	MaxCrawlDelay Duration `yaml:"max_crawl_delay"`
+	// MaxRetryAfter caps how long a 429 or 503 Retry-After backs a host
+	// off (0: no cap).
+	MaxRetryAfter Duration `yaml:"max_retry_after"`
+	// CookieLifetime is how long cookies are kept before a fresh jar (0:
+	// for the whole run or daemon process). Unset keeps each command's
+	// default: a crawl keeps them for its run, serve for an hour, so that
+	// months of revisits do not build up metered-paywall state.
+	CookieLifetime *Duration `yaml:"cookie_lifetime"`
 }
 
 // Log configures logging.
@@ -71,8 +93,12 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Default returns the configuration used when nothing is set.
+// Default returns the configuration used when nothing is set. The
+// settings the libraries also default (robots and Retry-After limits,
+// retries, page types) are taken from them, so an unset key keeps
+// exactly what the library would do.
 func Default() Config {
+	cc := crawler.DefaultConfig()
 	return Config{
 		Data: "archivist-data",
 		Crawl: Crawl{
@@ -85,6 +111,9 @@ func Default() Config {
 			MaxBodyBytes:       10 << 20,
 			MaxRedirects:       10,
 			KeepListings:       true,
+			RobotsTTL:          Duration(cc.RobotsTTL),
+			MaxCrawlDelay:      Duration(cc.MaxCrawlDelay),
+			MaxRetryAfter:      Duration(cc.MaxRetryAfter),
 		},
 		Log: Log{Level: "info", Format: "text"},
 		RevisitSchedule: []Duration{
@@ -97,7 +126,9 @@ func Default() Config {
 			DrainTimeout: Duration(30 * time.Second),
 			Lease:        Duration(5 * time.Minute),
 			StoreRetry:   Duration(time.Minute),
+			Retry:        retryFrom(daemon.DefaultRetryPolicy()),
 		},
+		PageTypes: pageTypesFrom(extract.DefaultPageTypeRules()),
 	}
 }
 
@@ -190,6 +221,7 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("crawl.exclude[%d]", i), "bad regular expression %q: %v", p, err)
 		}
 	}
+	c.validateCrawlLimits(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -201,7 +233,30 @@ func (c *Config) Validate() error {
 		bad("log.format", "%q is not one of text, json", c.Log.Format)
 	}
 	c.validateDaemon(bad)
+	c.validatePageTypes(bad)
 	return errors.Join(errs...)
+}
+
+// validateCrawlLimits checks the robots, Retry-After and cookie limits.
+func (c *Config) validateCrawlLimits(bad func(field, format string, args ...any)) {
+	cr := &c.Crawl
+	// RFC 9309 (2.4) asks crawlers not to use a cached robots.txt for
+	// more than 24 hours; below a minute every fetch would re-read it.
+	if cr.RobotsTTL < Duration(time.Minute) || cr.RobotsTTL > Duration(24*time.Hour) {
+		bad("crawl.robots_ttl", "%s is out of range: use 1m to 24h (RFC 9309 asks crawlers to re-read robots.txt at least daily; default 24h)", FormatDuration(time.Duration(cr.RobotsTTL)))
+	}
+	if cr.MaxCrawlDelay < 0 || cr.MaxCrawlDelay > Duration(24*time.Hour) {
+		bad("crawl.max_crawl_delay", "%s is out of range: use 0 (honour any Crawl-delay) to 24h (default 1m)", FormatDuration(time.Duration(cr.MaxCrawlDelay)))
+	}
+	switch {
+	case cr.MaxRetryAfter < 0 || cr.MaxRetryAfter > Duration(7*24*time.Hour):
+		bad("crawl.max_retry_after", "%s is out of range: use 0 (no cap) or 1m to 168h (default 24h)", FormatDuration(time.Duration(cr.MaxRetryAfter)))
+	case cr.MaxRetryAfter > 0 && cr.MaxRetryAfter < Duration(time.Minute):
+		bad("crawl.max_retry_after", "%s is too short: a site asking to be left alone would be asked again at once; use at least 1m, or 0 for no cap (default 24h)", FormatDuration(time.Duration(cr.MaxRetryAfter)))
+	}
+	if l := cr.CookieLifetime; l != nil && (*l < 0 || *l > 0 && *l < Duration(time.Minute)) {
+		bad("crawl.cookie_lifetime", "%s is out of range: use 0 (keep cookies for the whole run or process) or at least 1m; leave it out for the default (crawl: the run, serve: 1h)", FormatDuration(time.Duration(*l)))
+	}
 }
 
 // Duration is a time.Duration written as "1.5s" or "200ms" in YAML.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archivist-project/archivist/crawler/daemon"
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
@@ -112,6 +113,29 @@ type Serve struct {
 	// the store was unavailable (S3 down, disk full); such waits do not
 	// use up the URL's attempts.
 	StoreRetry Duration `yaml:"store_retry"`
+	// Retry schedules the retries of transient failures (timeouts, 5xx,
+	// 429): attempt n waits base·2^(n−1), at most max, spread by ±jitter;
+	// after max_attempts the URL fails for good.
+	Retry Retry `yaml:"retry"`
+}
+
+// Retry is serve.retry, the daemon's daemon.RetryPolicy.
+type Retry struct {
+	Base        Duration `yaml:"base"`
+	Max         Duration `yaml:"max"`
+	MaxAttempts int      `yaml:"max_attempts"`
+	// Jitter is a fraction: 0.2 spreads each wait over ±20 % so the URLs
+	// of one outage do not all return at once.
+	Jitter float64 `yaml:"jitter"`
+}
+
+func retryFrom(p daemon.RetryPolicy) Retry {
+	return Retry{Base: Duration(p.Base), Max: Duration(p.Max), MaxAttempts: p.MaxAttempts, Jitter: p.Jitter}
+}
+
+// Policy returns the daemon's form of serve.retry.
+func (r Retry) Policy() daemon.RetryPolicy {
+	return daemon.RetryPolicy{Base: time.Duration(r.Base), Max: time.Duration(r.Max), MaxAttempts: r.MaxAttempts, Jitter: r.Jitter}
 }
 
 var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -172,6 +196,27 @@ func (c *Config) validateDaemon(bad func(field, format string, args ...any)) {
 	}
 	if s.StoreRetry < Duration(time.Second) || s.StoreRetry > Duration(time.Hour) {
 		bad("serve.store_retry", "%s is out of range: use 1s to 1h (default 1m)", time.Duration(s.StoreRetry))
+	}
+	validateRetry(s.Retry, bad)
+}
+
+// validateRetry checks serve.retry. A week bounds the wait so that a
+// typo cannot park a URL for a year; a 1s base keeps a flapping site from
+// being retried in a tight loop.
+func validateRetry(r Retry, bad func(field, format string, args ...any)) {
+	if r.Base < Duration(time.Second) || r.Base > Duration(time.Hour) {
+		bad("serve.retry.base", "%s is out of range: use 1s to 1h (default 1m)", FormatDuration(time.Duration(r.Base)))
+	}
+	if r.Max < r.Base || r.Max > Duration(7*24*time.Hour) {
+		bad("serve.retry.max", "%s is out of range: use serve.retry.base (%s) to 168h (default 6h)", FormatDuration(time.Duration(r.Max)), FormatDuration(time.Duration(r.Base)))
+	}
+	if r.MaxAttempts < 1 || r.MaxAttempts > 100 {
+		bad("serve.retry.max_attempts", "%d is out of range: use 1 (no retry) to 100 (default 8)", r.MaxAttempts)
+	}
+	// Near 1, some waits would shrink to nothing and defeat the back-off;
+	// the negated range refuses .nan as well.
+	if !(r.Jitter >= 0 && r.Jitter <= 0.9) {
+		bad("serve.retry.jitter", "%v is out of range: use a fraction from 0 (no spread) to 0.9 (default 0.2)", r.Jitter)
 	}
 }
 
