@@ -30,6 +30,10 @@ type Article struct {
 	PaywallReason string `json:"paywall_reason,omitempty"`
 	// Extractor names the software that produced this record.
 	Extractor Component `json:"extractor"`
+	// PageTypeRules are the page-type thresholds used when they were not
+	// DefaultPageTypeRules (an operator's page_types): the version alone
+	// would not tell how PageType was decided.
+	PageTypeRules *PageTypeRules `json:"page_type_rules,omitempty"`
 	// Evidence holds, for each metadata field (the Field* names), every
 	// candidate value found with its source, and the choice made, so a
 	// reader can see why the field has its value.

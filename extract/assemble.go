@@ -39,8 +39,9 @@ func buildArticle(page *pageScan, ld ldInfo, partWords int, pageURL, base *url.U
 	art.Language = language
 
 	rules := DefaultPageTypeRules()
-	if opts.PageTypes != nil {
+	if opts.PageTypes != nil && *opts.PageTypes != rules {
 		rules = *opts.PageTypes
+		art.PageTypeRules = &rules
 	}
 	signals := measurePage(page, ld, body, art.WordCount, links, pageURL, art.CanonicalURL)
 	art.PageType = classifyPage(signals, rules)

@@ -27,28 +27,28 @@ var notFoundWords = []string{"404", "found", "exist", "available", "gefunden", "
 type PageTypeRules struct {
 	// NotFoundMaxWords: a page whose title or first heading says "page
 	// not found" (or an equivalent) is "other" below this many words.
-	NotFoundMaxWords int
+	NotFoundMaxWords int `json:"not_found_max_words"`
 	// ListingTeasers: a body holding the linked headlines of at least
 	// this many stories is a listing, unless the page declares itself an
 	// article; then ListingTeasersDeclared are needed, with no more than
 	// ListingWordsPerTeaser words per story on average.
-	ListingTeasers         int
-	ListingTeasersDeclared int
-	ListingWordsPerTeaser  int
+	ListingTeasers         int `json:"listing_teasers"`
+	ListingTeasersDeclared int `json:"listing_teasers_declared"`
+	ListingWordsPerTeaser  int `json:"listing_words_per_teaser"`
 	// ListingLinkDensity and ListingLinkedStories: a body with at least
 	// this share of its text in links, to at least this many stories, is
 	// a listing.
-	ListingLinkDensity   float64
-	ListingLinkedStories int
+	ListingLinkDensity   float64 `json:"listing_link_density"`
+	ListingLinkedStories int     `json:"listing_linked_stories"`
 	// VideoMaxWords: a page that declares itself a video (og:type
 	// video.*, or a JSON-LD VideoObject and no article) is "other" below
 	// this many words; 0 turns the rule off.
-	VideoMaxWords int
+	VideoMaxWords int `json:"video_max_words"`
 	// MinArticleWords: a page under this many words is "other", or under
 	// MinDeclaredArticleWords when it declares itself an article (a news
 	// brief, or a teaser behind a paywall, is short).
-	MinArticleWords         int
-	MinDeclaredArticleWords int
+	MinArticleWords         int `json:"min_article_words"`
+	MinDeclaredArticleWords int `json:"min_declared_article_words"`
 }
 
 // DefaultPageTypeRules returns the thresholds Archivist uses, tuned on the

@@ -1,6 +1,10 @@
 package extract
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func TestClassifyPage(t *testing.T) {
 	cases := []struct {
@@ -73,5 +77,45 @@ func TestLooksLikeArticleURL(t *testing.T) {
 		if got := looksLikeArticleURL(u); got != want {
 			t.Errorf("looksLikeArticleURL(%s) = %v, want %v", raw, got, want)
 		}
+	}
+}
+
+// An Article says which thresholds classified it when they were not the
+// defaults, so a dataset built with an operator's page_types can be told
+// apart from one built with the defaults.
+func TestArticleRecordsPageTypeRules(t *testing.T) {
+	body := []byte(`<html><head><title>Brief</title></head><body><article><p>` +
+		`Forty words of a short news brief about the harbour, the storm and the ferries that stopped running this morning; ` +
+		`the port authority said service resumes tomorrow once the wind drops below the limit set for the crossing.</p></article></body></html>`)
+	extractWith := func(r *PageTypeRules) *Article {
+		t.Helper()
+		res, err := Extract(body, Options{URL: "https://news.example/brief", PageTypes: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &res.Article
+	}
+	if a := extractWith(nil); a.PageTypeRules != nil {
+		t.Errorf("default rules recorded: %+v", a.PageTypeRules)
+	}
+	def := DefaultPageTypeRules()
+	if a := extractWith(&def); a.PageTypeRules != nil {
+		t.Errorf("rules equal to the defaults recorded: %+v", a.PageTypeRules)
+	}
+	strict := DefaultPageTypeRules()
+	strict.MinArticleWords = 1000
+	a := extractWith(&strict)
+	if a.PageTypeRules == nil || *a.PageTypeRules != strict {
+		t.Fatalf("PageTypeRules = %+v, want %+v", a.PageTypeRules, strict)
+	}
+	if a.PageType != PageOther {
+		t.Errorf("PageType with MinArticleWords 1000 = %q, want other", a.PageType)
+	}
+	js, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"page_type_rules":{"not_found_max_words":400,`) || !strings.Contains(string(js), `"min_article_words":1000`) {
+		t.Errorf("JSON lacks the rules: %s", js)
 	}
 }
