@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"EndingLeaseIsIdempotent", testIdempotent},
 		{"RetryAndFail", testRetryFail},
 		{"HostsSkippedAndBackedOff", testHosts},
+		{"LeaseAcrossHosts", testLeaseAcrossHosts},
 		{"Claims", testClaims},
 		{"ValidatorsAndCaptures", testValidators},
 		{"SourcesAcrossRestart", testSources},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -278,5 +279,59 @@ func TestOpenRefusesOtherSchemas(t *testing.T) {
 	}
 	if _, err := Open(t.Context(), dsn, nil); !errors.Is(err, pgdb.ErrSchemaAhead) || !strings.Contains(err.Error(), "upgrade archivist") {
 		t.Fatalf("Open of a newer schema = %v", err)
+	}
+}
+
+// TestUpgradeFromVersion1: a frontier created by version 1 and holding
+// work is upgraded by Migrate, opens, and leases across hosts.
+func TestUpgradeFromVersion1(t *testing.T) {
+	dsn := pg.Server(t).NewDatabase(t)
+	pool, err := pgdb.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	v1 := Schema()
+	v1.Migrations = v1.Migrations[:1]
+	if _, err := pgdb.Migrate(t.Context(), pool, nil, v1); err != nil {
+		t.Fatal(err)
+	}
+	// Version 1's items, written as version 1 wrote them.
+	for i := range 6 {
+		if _, err := pool.Exec(t.Context(), insertItem, fmt.Sprintf("https://h%d.test/a", i), fmt.Sprintf("https://h%d.test/a", i),
+			fmt.Sprintf("h%d.test", i), "s", "https://x.test/", 1, t0()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(t.Context(), dsn, nil); !errors.Is(err, pgdb.ErrSchemaBehind) {
+		t.Fatalf("Open of a version 1 frontier = %v, want ErrSchemaBehind", err)
+	}
+	applied, err := pgdb.Migrate(t.Context(), pool, nil, Schema())
+	if err != nil || len(applied) != 1 || applied[0].Version != 2 {
+		t.Fatalf("Migrate = %+v, %v; want version 2 applied", applied, err)
+	}
+	var indexes []string
+	rows, err := pool.Query(t.Context(), `SELECT indexname FROM pg_indexes WHERE tablename = 'frontier_items' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, n)
+	}
+	rows.Close()
+	if !slices.Contains(indexes, "frontier_items_due_host") || !slices.Contains(indexes, "frontier_items_host_due") || slices.Contains(indexes, "frontier_items_due") {
+		t.Errorf("indexes after the upgrade: %v", indexes)
+	}
+	f := open(t, dsn)
+	got, err := f.Lease(t.Context(), frontier.LeaseRequest{Owner: "run", Max: 4, Now: t0(), Until: t0().Add(time.Hour), SkipHosts: []string{"h0.test"}, PerHost: 1})
+	if err != nil || len(got) != 4 {
+		t.Fatalf("Lease after the upgrade = %d items, %v; want 4", len(got), err)
+	}
+	if st, err := f.Stats(t.Context(), t0()); err != nil || st != (frontier.QueueStats{Due: 2, Leased: 4}) {
+		t.Errorf("Stats after the upgrade = %+v, %v; want 2 due, 4 leased", st, err)
 	}
 }

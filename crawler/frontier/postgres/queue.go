@@ -17,10 +17,6 @@ import (
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
-// leaseScanFactor bounds how many due rows Lease looks at per item asked
-// for, when it spreads a batch over hosts.
-const leaseScanFactor = 16
-
 const insertItem = `INSERT INTO frontier_items (ukey, kind, url, host, source, via, depth, state, due, discovered_at)
 	SELECT $1::text, 'url', $2::text, $3::text, $4::text, $5::text, $6::integer, 'pending', $7::timestamptz, $7::timestamptz
 	WHERE NOT EXISTS (SELECT 1 FROM frontier_claims c JOIN frontier_items i ON i.id = c.item_id WHERE c.ukey = $1 AND i.ukey <> $1)
@@ -83,27 +79,23 @@ func (f *Frontier) Discover(ctx context.Context, found []frontier.Discovered) (i
 	return added, err
 }
 
-// leaseItems picks due items, oldest first, at most $5 per host, skipping
-// hosts backed off at $1 and the hosts in $2, and leases them. FOR UPDATE
-// SKIP LOCKED makes replicas leasing at once pass over each other's rows
+// leaseItems leases the oldest $3 items due at $2 of the hosts $1, at
+// most $4 a host (read through frontier_items_host_due). FOR UPDATE SKIP
+// LOCKED makes replicas leasing at once pass over each other's rows
 // instead of waiting for them, so no item is leased twice and no replica
-// stalls. The scan stops after $3 rows so that a big backlog on one host
-// costs a bounded scan.
+// stalls; a row another replica leased meanwhile no longer passes due <=
+// $2 once locked, and is skipped too.
 var leaseItems = `
 WITH cand AS (
-	SELECT id, host, due FROM frontier_items
-	WHERE due IS NOT NULL AND due <= $1
-	  AND host NOT IN (SELECT host FROM frontier_hosts WHERE backoff_until > $1)
-	  AND NOT (host = ANY ($2::text[]))
-	ORDER BY due, id
-	LIMIT $3
-	FOR UPDATE SKIP LOCKED
-), ranked AS (
-	SELECT id, due, row_number() OVER (PARTITION BY host ORDER BY due, id) AS rn FROM cand
+	SELECT c.id, c.due FROM unnest($1::text[]) AS h(host) CROSS JOIN LATERAL (
+		SELECT i.id, i.due FROM frontier_items i
+		WHERE i.host = h.host AND i.due IS NOT NULL AND i.due <= $2
+		ORDER BY i.due, i.id LIMIT $4
+		FOR UPDATE SKIP LOCKED) c
 ), picked AS (
-	SELECT id, due FROM ranked WHERE rn <= $5 ORDER BY due, id LIMIT $4
+	SELECT id, due FROM cand ORDER BY due, id LIMIT $3
 )
-UPDATE frontier_items i SET state = 'leased', due = $6, lease_owner = $7, lease_seq = i.lease_seq + 1
+UPDATE frontier_items i SET state = 'leased', due = $5, lease_owner = $6, lease_seq = i.lease_seq + 1
 FROM picked WHERE i.id = picked.id
 RETURNING ` + itemColumnsOf("i") + `, picked.due`
 
@@ -177,7 +169,14 @@ func (f *Frontier) Lease(ctx context.Context, req frontier.LeaseRequest) ([]fron
 		if remember, err = f.register(ctx, tx, req.Owner); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, leaseItems, req.Now, skip, req.Max*leaseScanFactor, req.Max, perHost, req.Until, req.Owner)
+		hosts, err := leaseHosts(ctx, tx, req.Now, skip, req.Max)
+		if err != nil {
+			return err
+		}
+		if len(hosts) == 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, leaseItems, hosts, req.Now, req.Max, perHost, req.Until, req.Owner)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import "github.com/archivist-project/archivist/archive/pgdb"
 func Schema() pgdb.Component {
 	return pgdb.Component{Name: "frontier", Migrations: []pgdb.Migration{
 		{Version: 1, Name: "items, discoveries, sources, polls, hosts, validators, claims, owners", SQL: schemaV1},
+		{Version: 2, Name: "items indexed by (due, host) and (host, due), for leasing host by host", SQL: schemaV2},
 	}}
 }
 
