@@ -92,6 +92,7 @@ type Report struct {
 	Stages   []Stage   `json:"stages,omitempty"`
 	Ceiling  *Ceiling  `json:"ceiling,omitempty"`
 	Pipeline *Pipeline `json:"pipeline,omitempty"`
+	Drift    Drift     `json:"drift"`
 	Targets  []Target  `json:"targets"`
 }
 
@@ -307,6 +308,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer srv.stop()
 	fmt.Fprintf(cfg.Out, "bench: fixture of %d pages on %d hosts served by a child process at %s\n", site.Pages(), site.Hosts(), srv.addr)
 
+	probe := newSpeedProbe(site)
+	rep.Drift.ProbePages = len(probe.bodies)
+	if rep.Drift.BeforeStagesMs, err = probe.run(); err != nil {
+		return nil, err
+	}
 	if cfg.Stages {
 		st, err := runStages(ctx, cfg, site, srv.port, filepath.Join(work, "stages"))
 		if err != nil {
@@ -316,6 +322,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Fixture.MeanPageBytes = st.meanPageBytes
 		rep.Machine.HarnessPeakRSSBytes = selfPeakRSS()
 		rep.Ceiling = ceiling(rep.Stages)
+		if rep.Drift.AfterStagesMs, err = probe.run(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Pipeline {
 		p, err := runPipeline(ctx, cfg, site, srv, filepath.Join(work, "pipeline"))
@@ -330,7 +339,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			p.Politeness.CapOfCeiling = p.Politeness.MaxPagesPerSecond / rep.Ceiling.PagesPerSecond
 		}
 		rep.Pipeline = p
+		if rep.Drift.AfterCrawlMs, err = probe.run(); err != nil {
+			return nil, err
+		}
 	}
+	rep.Drift.finish()
 	rep.Machine.LoadAvgEnd = loadAverage()
 	rep.Targets = targets(rep)
 	return rep, nil

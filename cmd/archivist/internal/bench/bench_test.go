@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,11 +163,25 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("overhead %.4f does not follow from its bytes", s.Overhead)
 	}
 
+	// The speed probe ran at the three points, and its summary follows
+	// from its figures.
+	d := rep.Drift
+	if d.ProbePages == 0 || d.BeforeStagesMs <= 0 || d.AfterStagesMs <= 0 || d.AfterCrawlMs <= 0 {
+		t.Errorf("speed probe not taken at every point: %+v", d)
+	}
+	probes := []float64{d.BeforeStagesMs, d.AfterStagesMs, d.AfterCrawlMs}
+	if spread := slices.Max(probes)/slices.Min(probes) - 1; math.Abs(d.Spread-spread) > 1e-9 {
+		t.Errorf("drift spread %.4f, want %.4f from %v", d.Spread, spread, probes)
+	}
+	if slow := (d.AfterStagesMs + d.AfterCrawlMs) / (d.BeforeStagesMs + d.AfterStagesMs); math.Abs(d.CrawlSlowdown-slow) > 1e-9 {
+		t.Errorf("crawl slowdown %.4f, want %.4f", d.CrawlSlowdown, slow)
+	}
+
 	if len(rep.Targets) != 4 {
 		t.Errorf("targets %+v, want the four of issue #9 this run measures", rep.Targets)
 	}
 	text := out.String()
-	for _, w := range append(want, "CPU ceiling", "Whole pipeline", "Bounded by politeness", "politeness alone caps", "overhead", "Targets") {
+	for _, w := range append(want, "CPU ceiling", "Whole pipeline", "Bounded by politeness", "politeness alone caps", "overhead", "Machine speed", "Targets") {
 		if !strings.Contains(text, w) {
 			t.Errorf("the printed report lacks %q:\n%s", w, text)
 		}

@@ -97,6 +97,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			mb(s.PayloadBytes), mb(s.CompressedPayloadBytes), 100*s.Overhead, mb(s.CatalogBytes))
 	}
 
+	writeDrift(&b, r)
+
 	if len(r.Targets) > 0 {
 		b.WriteString("\nTargets (issue #9):\n")
 		for _, t := range r.Targets {
@@ -118,4 +120,28 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeDrift prints the speed probes: how far apart the machine's speeds
+// were when the ceiling and the crawl were measured.
+func writeDrift(b *strings.Builder, r *Report) {
+	d := r.Drift
+	if d.ProbePages == 0 {
+		return
+	}
+	var at []string
+	for _, p := range []struct {
+		name string
+		ms   float64
+	}{{"before the stages", d.BeforeStagesMs}, {"after them", d.AfterStagesMs}, {"after the crawl", d.AfterCrawlMs}} {
+		if p.ms > 0 {
+			at = append(at, fmt.Sprintf("%.2f %s", p.ms, p.name))
+		}
+	}
+	fmt.Fprintf(b, "\nMachine speed (speed probe: CPU ms a page to extract %d fixture pages on one thread): %s; spread %.0f%%\n",
+		d.ProbePages, strings.Join(at, ", "), 100*d.Spread)
+	if p := r.Pipeline; d.CrawlSlowdown > 0 && p != nil && p.FractionOfCeiling > 0 {
+		fmt.Fprintf(b, "  around the crawl the machine ran at %.2f× the stages' CPU time for the same work; at the stages' speed the crawl's share of the ceiling would be about %.0f%% (an estimate; the target uses the figure measured)\n",
+			d.CrawlSlowdown, 100*p.FractionOfCeiling*d.CrawlSlowdown)
+	}
 }
