@@ -16,6 +16,10 @@
 // its deadline (the worker died) makes the item leasable again, so work is
 // done at least once. A source's poll is an item too, which Complete
 // reschedules one interval later and which is never done.
+//
+// A frontier moves between backends as batches of neutral rows (Rows, see
+// copy.go): the SQLite backend exports them, the PostgreSQL one imports
+// them, for `archivist migrate-catalog`.
 package frontier
 
 import (

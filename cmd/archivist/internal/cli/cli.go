@@ -103,7 +103,7 @@ func commands() []command {
 		{"verify", "check every capture's objects against their recorded SHA-256", runVerify},
 		{"reindex", "rebuild the catalog from the store alone", runReindex},
 		{"migrate", "apply the PostgreSQL schema migrations (--db URL); safe to run twice", runMigrate},
-		{"migrate-catalog", "copy the SQLite catalog (or every capture in the store) into PostgreSQL", runMigrateCatalog},
+		{"migrate-catalog", "copy the SQLite catalog (or every capture in the store), then the frontier, into PostgreSQL", runMigrateCatalog},
 		{"reextract", "run the current extractor over archived captures (no fetching); keeps earlier Articles", runReextract},
 		{"serve", "run the daemon: watch sources, archive new articles and their versions", runServe},
 		{"status", "show each source's last poll, counts and stalls (from the daemon's frontier)", runStatus},

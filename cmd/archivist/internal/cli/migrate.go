@@ -91,12 +91,19 @@ func runMigrate(ctx context.Context, args []string, io IO) error {
 // idempotent: entries are upserted by capture id, so running it again
 // (say, once more after stopping the daemon that kept crawling into
 // SQLite) copies what is new.
+//
+// Then, unless --no-frontier, it copies the data directory's frontier
+// (DATA/frontier.db, when there is one) into the PostgreSQL frontier
+// (copyFrontier): what only the frontier knows (pending URLs no source
+// page lists any more, revisit schedules, the discovery log...) would
+// otherwise be lost with the move.
 func runMigrateCatalog(ctx context.Context, args []string, io IO) error {
-	fs := newFlagSet("migrate-catalog", io, "--from sqlite|store --to postgres://... [--data DIR]")
+	fs := newFlagSet("migrate-catalog", io, "--from sqlite|store --to postgres://... [--data DIR] [--no-frontier]")
 	var c common
 	c.register(fs)
 	from := fs.String("from", "", "what to copy: sqlite (DATA/catalog.db) or store (every complete capture, as reindex reads them)")
 	to := fs.String("to", "", "the PostgreSQL database: postgres://USER@HOST:5432/DBNAME")
+	noFrontier := fs.Bool("no-frontier", false, "copy the catalog only, not the daemon's frontier (DATA/frontier.db)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -176,6 +183,11 @@ func runMigrateCatalog(ctx context.Context, args []string, io IO) error {
 	}
 	fmt.Fprintf(io.Out, "copied %d captures from %s to %s in %s, each read back; the target holds %d captures\n",
 		copied, sourceName(*from, a), dst.Where(), time.Since(start).Round(time.Millisecond), total)
+	if !*noFrontier {
+		if err := copyFrontier(ctx, a.dir, pool, a.log, io); err != nil {
+			return fmt.Errorf("migrate-catalog: %w", err)
+		}
+	}
 	fmt.Fprintf(io.Out, "next: set db: %s in the configuration (or pass --db) of every command and replica\n", pgdb.Redact(*to))
 	return nil
 }
