@@ -301,6 +301,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		fmt.Fprintf(cfg.Out, "bench: keeping the work directory %s\n", work)
 	}
 
+	// The first probe runs before the fixture server starts: loading its
+	// pages would share the CPUs with it.
+	probe := newSpeedProbe(site)
+	rep.Drift.ProbePages = len(probe.bodies)
+	if rep.Drift.BeforeStagesMs, err = probe.run(); err != nil {
+		return nil, err
+	}
 	srv, err := startSite(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -308,11 +315,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer srv.stop()
 	fmt.Fprintf(cfg.Out, "bench: fixture of %d pages on %d hosts served by a child process at %s\n", site.Pages(), site.Hosts(), srv.addr)
 
-	probe := newSpeedProbe(site)
-	rep.Drift.ProbePages = len(probe.bodies)
-	if rep.Drift.BeforeStagesMs, err = probe.run(); err != nil {
-		return nil, err
-	}
 	if cfg.Stages {
 		st, err := runStages(ctx, cfg, site, srv.port, filepath.Join(work, "stages"))
 		if err != nil {
