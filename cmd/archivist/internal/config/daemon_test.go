@@ -114,21 +114,7 @@ func TestDaemonValidation(t *testing.T) {
 		{"workers", "serve:\n  workers: 0\n", "serve.workers", "line 2", "1 to 1024"},
 		{"log format", "log:\n  format: xml\n", "log.format", "line 2", "text, json"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			err := Parse([]byte(tc.yaml), &c)
-			if err == nil {
-				err = c.Validate()
-			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, want := range []string{tc.field, tc.line, tc.hint} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantConfigError(t, tc.yaml, tc.field, tc.line, tc.hint) })
 	}
 }
 
@@ -170,5 +156,25 @@ func TestSourcesFile(t *testing.T) {
 	}
 	if _, err := MergeSources(in, in[1:]); err == nil || !strings.Contains(err.Error(), "b") {
 		t.Errorf("duplicate across files: %v", err)
+	}
+}
+
+// wantConfigError parses and validates yaml over the defaults and checks
+// that it is refused with an error containing every one of wants (the
+// field, its line, the hint).
+func wantConfigError(t *testing.T, yaml string, wants ...string) {
+	t.Helper()
+	c := Default()
+	err := Parse([]byte(yaml), &c)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -131,20 +130,6 @@ func TestKnobsValidation(t *testing.T) {
 		{"page types typo", "page_types:\n  min_words: 10\n", "min_words", "line 2", "not found"},
 		{"page types not a section", "page_types: strict\n", "", "line 1", "strict"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			err := Parse([]byte(tc.yaml), &c)
-			if err == nil {
-				err = c.Validate()
-			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, want := range []string{tc.field, tc.line, tc.hint} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantConfigError(t, tc.yaml, tc.field, tc.line, tc.hint) })
 	}
 }
