@@ -202,21 +202,15 @@ type ReextractStats struct {
 // Reextract runs the current extractor over the raw captures the filter
 // selects, oldest first: it reads each capture's WARC from the store
 // (checked against the digest its provenance records), decodes the body,
-// extracts it with ExtractOptions, stores the Article as
-// ArticleVersionName(extract.Version) beside the capture's other objects,
-// and points the catalog row at it. Nothing is fetched and no object is
-// replaced. A capture that fails is listed in the stats and the rest go
-// on; only a catalog or context error stops the run.
-func Reextract(ctx context.Context, st store.Store, cat catalog.Catalog, f catalog.Filter, maxBody int64, logger *slog.Logger) (ReextractStats, error) {
-	return ReextractRules(ctx, st, cat, f, maxBody, nil, logger)
-}
-
-// ReextractRules is Reextract with the page-type thresholds the
-// archive's configuration sets (nil: extract.DefaultPageTypeRules), so
-// that a re-extraction classifies pages as its captures do. Like any
-// re-extraction it leaves alone the rows already at the current
-// extractor version.
-func ReextractRules(ctx context.Context, st store.Store, cat catalog.Catalog, f catalog.Filter, maxBody int64, rules *extract.PageTypeRules, logger *slog.Logger) (ReextractStats, error) {
+// extracts it with ExtractOptions and rules (the page-type thresholds the
+// archive's configuration sets; nil: extract.DefaultPageTypeRules, so that
+// a re-extraction classifies pages as its captures do), stores the
+// Article as ArticleVersionName(extract.Version) beside the capture's
+// other objects, and points the catalog row at it. Rows already at the
+// current extractor version are left alone. Nothing is fetched and no
+// object is replaced. A capture that fails is listed in the stats and the
+// rest go on; only a catalog or context error stops the run.
+func Reextract(ctx context.Context, st store.Store, cat catalog.Catalog, f catalog.Filter, maxBody int64, rules *extract.PageTypeRules, logger *slog.Logger) (ReextractStats, error) {
 	var stats ReextractStats
 	// Ids first, rows later: updating rows while a listing is open would
 	// hold a read transaction over the whole run.

@@ -154,7 +154,7 @@ func TestReextract(t *testing.T) {
 	}
 	before := len(objectKeys(t, f.st))
 
-	stats, err := Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, f.log)
+	stats, err := Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, nil, f.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestReextract(t *testing.T) {
 		t.Errorf("verify: %+v, %v", vstats, err)
 	}
 	// A second run finds everything current and writes nothing.
-	stats, err = Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, f.log)
+	stats, err = Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, nil, f.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestReextractReportsFailures(t *testing.T) {
 	t0 := time.Date(2025, 7, 8, 12, 0, 0, 0, time.UTC)
 	bad := f.archiveOld(t, t0, []byte("%PDF-1.7 not a page at all"), nil)
 	good := f.archiveOld(t, t0.Add(time.Minute), rePage, nil)
-	stats, err := Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, f.log)
+	stats, err := Reextract(ctx, f.st, f.cat, catalog.Filter{}, 10<<20, nil, f.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestReextractReportsFailures(t *testing.T) {
 		t.Errorf("the good capture was not re-extracted: %s", e.ExtractorVersion)
 	}
 	// A filter selects what is re-extracted.
-	stats, err = Reextract(ctx, f.st, f.cat, catalog.Filter{Until: t0.Add(30 * time.Second)}, 10<<20, f.log)
+	stats, err = Reextract(ctx, f.st, f.cat, catalog.Filter{Until: t0.Add(30 * time.Second)}, 10<<20, nil, f.log)
 	if err != nil || stats.Captures != 1 {
 		t.Errorf("filtered run: %+v, %v", stats, err)
 	}

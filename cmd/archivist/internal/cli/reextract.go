@@ -59,7 +59,7 @@ func runReextract(ctx context.Context, args []string, io IO) error {
 		return listArticleVersions(ctx, a, f, *asJSON, io)
 	}
 	start := time.Now()
-	stats, err := capture.ReextractRules(ctx, a.store, a.catalog, f, maxBody, pageTypes(cfg), a.log)
+	stats, err := capture.Reextract(ctx, a.store, a.catalog, f, maxBody, pageTypes(cfg), a.log)
 	if err != nil {
 		return fmt.Errorf("reextract: %w", err)
 	}
