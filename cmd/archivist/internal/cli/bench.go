@@ -13,12 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/archivist-project/archivist/archive/capture"
 	"github.com/archivist-project/archivist/archive/store/s3/minioserver"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/bench"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/benchsite"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
-	"github.com/archivist-project/archivist/extract"
 )
 
 // runBench measures each stage of the capture pipeline alone and the whole
@@ -177,22 +175,6 @@ func runBenchSite(ctx context.Context, args []string, io IO) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
-}
-
-// captureConfig is the capture pipeline's configuration for a crawl.
-func captureConfig(cfg config.Config) capture.Config {
-	return capture.Config{
-		KeepListings: cfg.Crawl.KeepListings,
-		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
-		Operator:     cfg.Crawl.Contact,
-		PageTypes:    pageTypes(cfg),
-	}
-}
-
-// pageTypes is the page-type rule that page_types configures.
-func pageTypes(cfg config.Config) *extract.PageTypeRules {
-	r := cfg.PageTypes.Rules()
-	return &r
 }
 
 // testModeResolver is the resolver of `crawl` under

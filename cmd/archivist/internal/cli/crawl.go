@@ -12,6 +12,7 @@ import (
 	"github.com/archivist-project/archivist/cmd/archivist/internal/config"
 	"github.com/archivist-project/archivist/crawler"
 	"github.com/archivist-project/archivist/crawler/urlnorm"
+	"github.com/archivist-project/archivist/extract"
 )
 
 // listFlag collects a repeatable string flag.
@@ -151,6 +152,24 @@ func crawlerConfig(cfg config.Config) crawler.Config {
 		cc.CookieLifetime = time.Duration(*cr.CookieLifetime)
 	}
 	return cc
+}
+
+// captureConfig is the capture pipeline's configuration: crawl, serve
+// and bench build their Recorder from it.
+func captureConfig(cfg config.Config) capture.Config {
+	return capture.Config{
+		KeepListings: cfg.Crawl.KeepListings,
+		MaxBodyBytes: int64(cfg.Crawl.MaxBodyBytes) * 4,
+		Operator:     cfg.Crawl.Contact,
+		PageTypes:    pageTypes(cfg),
+	}
+}
+
+// pageTypes is the page-type rule that page_types configures, for every
+// command that extracts.
+func pageTypes(cfg config.Config) *extract.PageTypeRules {
+	r := cfg.PageTypes.Rules()
+	return &r
 }
 
 // sinkFunc adapts the capture pipeline to the crawler's Sink.
