@@ -85,7 +85,7 @@ func (f *Frontier) Import(ctx context.Context, rows frontier.Rows, now time.Time
 		if err := br.Close(); err != nil {
 			return err
 		}
-		return readBack(ctx, tx, rows)
+		return readBack(ctx, tx, rows, stmts)
 	})
 	return res, err
 }
@@ -255,47 +255,37 @@ func importClaims(rows frontier.Rows, _ time.Time) []importStmt {
 
 // readBack checks, in the batch's transaction, that the target holds a
 // row for every row of the batch (written or kept), so a batch that did
-// not land whole is never committed.
-func readBack(ctx context.Context, tx pgx.Tx, rows frontier.Rows) error {
+// not land whole is never committed. The tables one text column
+// identifies are looked up by the statements' keys.
+func readBack(ctx context.Context, tx pgx.Tx, rows frontier.Rows, stmts []importStmt) error {
 	var q string
 	var args []any
-	keys := func(n int, key func(int) string) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = key(i)
-		}
-		return out
-	}
 	switch rows.Table {
-	case frontier.TableSources:
-		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM frontier_sources WHERE name = w.k)`
-		args = []any{keys(len(rows.Sources), func(i int) string { return rows.Sources[i].Name })}
-	case frontier.TableItems:
-		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM frontier_items WHERE ukey = w.k)`
-		args = []any{keys(len(rows.Items), func(i int) string { return rows.Items[i].Key })}
 	case frontier.TableDiscoveries:
 		d := rows.Discoveries
+		keys, sources, vias := make([]string, len(d)), make([]string, len(d)), make([]string, len(d))
+		for i, r := range d {
+			keys[i], sources[i], vias[i] = r.Key, r.Discovery.Source, r.Discovery.Via
+		}
 		q = `SELECT count(*) FROM unnest($1::text[], $2::text[], $3::text[]) w(k, s, v)
 			WHERE EXISTS (SELECT 1 FROM frontier_discoveries WHERE ukey = w.k AND source = w.s AND via = w.v)`
-		args = []any{keys(len(d), func(i int) string { return d[i].Key }), keys(len(d), func(i int) string { return d[i].Discovery.Source }),
-			keys(len(d), func(i int) string { return d[i].Discovery.Via })}
+		args = []any{keys, sources, vias}
 	case frontier.TablePolls:
-		ats := make([]time.Time, len(rows.Polls))
+		sources, ats := make([]string, len(rows.Polls)), make([]time.Time, len(rows.Polls))
 		for i, p := range rows.Polls {
-			ats[i] = p.At
+			sources[i], ats[i] = p.Source, p.At
 		}
 		q = `SELECT count(*) FROM unnest($1::text[], $2::timestamptz[]) w(s, at)
 			WHERE EXISTS (SELECT 1 FROM frontier_polls WHERE source = w.s AND at = w.at)`
-		args = []any{keys(len(rows.Polls), func(i int) string { return rows.Polls[i].Source }), ats}
-	case frontier.TableHosts:
-		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM frontier_hosts WHERE host = w.k)`
-		args = []any{keys(len(rows.Hosts), func(i int) string { return rows.Hosts[i].Host })}
-	case frontier.TableValidators:
-		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM frontier_validators WHERE ukey = w.k)`
-		args = []any{keys(len(rows.Validators), func(i int) string { return rows.Validators[i].Key })}
-	case frontier.TableClaims:
-		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM frontier_claims WHERE ukey = w.k)`
-		args = []any{keys(len(rows.Claims), func(i int) string { return rows.Claims[i].Key })}
+		args = []any{sources, ats}
+	default:
+		keys := make([]string, len(stmts))
+		for i, st := range stmts {
+			keys[i] = st.key
+		}
+		q = `SELECT count(*) FROM unnest($1::text[]) w(k) WHERE EXISTS (SELECT 1 FROM ` + tableNames()[rows.Table] +
+			` WHERE ` + keyColumn(rows.Table) + ` = w.k)`
+		args = []any{keys}
 	}
 	var n int
 	if err := tx.QueryRow(ctx, q, args...).Scan(&n); err != nil {
@@ -307,15 +297,33 @@ func readBack(ctx context.Context, tx pgx.Tx, rows frontier.Rows) error {
 	return nil
 }
 
-// Counts returns how many rows each table a copy carries holds, for the
-// summary of a copy. It counts whole tables: a one-off for a migration,
-// not for a replica's loop.
-func (f *Frontier) Counts(ctx context.Context) (map[frontier.Table]int64, error) {
-	names := map[frontier.Table]string{
+// tableNames are the PostgreSQL tables of the tables a copy carries.
+func tableNames() map[frontier.Table]string {
+	return map[frontier.Table]string{
 		frontier.TableSources: "frontier_sources", frontier.TableItems: "frontier_items", frontier.TableDiscoveries: "frontier_discoveries",
 		frontier.TablePolls: "frontier_polls", frontier.TableHosts: "frontier_hosts", frontier.TableValidators: "frontier_validators",
 		frontier.TableClaims: "frontier_claims",
 	}
+}
+
+// keyColumn is the column that identifies a row of a table keyed by one
+// text column (every table but discoveries and polls).
+func keyColumn(t frontier.Table) string {
+	switch t {
+	case frontier.TableSources:
+		return "name"
+	case frontier.TableHosts:
+		return "host"
+	default: // items, validators, claims
+		return "ukey"
+	}
+}
+
+// Counts returns how many rows each table a copy carries holds, for the
+// summary of a copy. It counts whole tables: a one-off for a migration,
+// not for a replica's loop.
+func (f *Frontier) Counts(ctx context.Context) (map[frontier.Table]int64, error) {
+	names := tableNames()
 	out := map[frontier.Table]int64{}
 	for _, t := range frontier.Tables() {
 		var n int64
