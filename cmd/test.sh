@@ -74,7 +74,7 @@ go test -count=1 -timeout 20m "$@" ./...
 # suite (no arguments) unless ARCHIVIST_FUZZTIME is set; 0 skips it.
 fuzztime="${ARCHIVIST_FUZZTIME:-5s}"
 if [ "$fuzztime" != 0 ] && { [ $# -eq 0 ] || [ -n "${ARCHIVIST_FUZZTIME:-}" ]; }; then
-	for target in FuzzNormalize:./crawler/urlnorm FuzzExtract:./extract FuzzReadCapture:./archive/warc; do
+	for target in FuzzNormalize:./crawler/urlnorm FuzzExtract:./extract FuzzReadCapture:./archive/warc FuzzGrams:./archive/catalog/sqlite; do
 		echo "test.sh: fuzz ${target%%:*} for $fuzztime"
 		go test -run '^$' -fuzz "^${target%%:*}\$" -fuzztime "$fuzztime" "${target#*:}"
 	done

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/archivist-project/archivist/archive/catalog/query"
@@ -19,28 +20,59 @@ func parseSearch(text string) searchExpr { return searchExpr{query.Parse(text)} 
 func (e searchExpr) empty() bool { return e.Empty() }
 
 // fts5 renders the expression as an FTS5 query over the title and text
-// columns (the index also holds the host, which only filters match). Each
-// term becomes an FTS5 string literal, so no user input is ever read as
-// FTS5 syntax (column filters, NEAR, prefix stars, parentheses): inside a
-// string the tokenizer alone decides what the characters mean. The caller
-// must check empty() first.
-func (e searchExpr) fts5() string {
+// columns (the index also holds the host, which only filters match, and
+// the common grams, which only fts5Match uses). Each term becomes an FTS5
+// string literal, so no user input is ever read as FTS5 syntax (column
+// filters, NEAR, prefix stars, parentheses): inside a string the tokenizer
+// alone decides what the characters mean. The caller must check empty()
+// first.
+//
+// Snippets use this rendering: they come from the words themselves.
+func (e searchExpr) fts5() string { return e.render(false) }
+
+// fts5Match renders the expression as fts5 does, except that a phrase
+// made only of common words is looked up as the phrase of its grams (see
+// grams.go), which matches exactly the same captures far faster. Matching
+// and ranking use this rendering.
+func (e searchExpr) fts5Match() string { return e.render(true) }
+
+// render writes the expression with the column filter {title text} on
+// the whole, or, when useGrams and a phrase goes to the gram columns, on
+// each term (FTS5 intersects nested column filters, so the outer one
+// would exclude the grams).
+func (e searchExpr) render(useGrams bool) string {
+	perTerm := useGrams && e.anyGrams()
 	var b strings.Builder
-	b.WriteString("{title text} : (")
+	if !perTerm {
+		b.WriteString("{title text} : ")
+	}
+	b.WriteByte('(')
 	for i, group := range e.Groups {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		writeAlternatives(&b, group)
+		writeAlternatives(&b, group, perTerm)
 	}
 	if len(e.Excluded) > 0 {
 		// One NOT over an OR list: a chain of binary NOTs nests one level
 		// per term and hits FTS5's expression depth limit of 256.
 		b.WriteString(" NOT ")
-		writeAlternatives(&b, e.Excluded)
+		writeAlternatives(&b, e.Excluded, perTerm)
 	}
 	b.WriteByte(')')
 	return b.String()
+}
+
+// anyGrams reports whether a term of e is a phrase of common words.
+func (e searchExpr) anyGrams() bool {
+	for _, terms := range append(slices.Clone(e.Groups), e.Excluded) {
+		for _, t := range terms {
+			if _, ok := phraseGrams(t.Text); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fts5String quotes s as an FTS5 string literal.
@@ -48,12 +80,24 @@ func fts5String(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-func writeAlternatives(b *strings.Builder, terms []query.Term) {
+// writeAlternatives writes terms joined by OR; perTerm puts a column
+// filter on each, sending phrases of common words to the gram columns.
+func writeAlternatives(b *strings.Builder, terms []query.Term, perTerm bool) {
 	b.WriteByte('(')
 	for i, t := range terms {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
+		if !perTerm {
+			b.WriteString(fts5String(t.Text))
+			continue
+		}
+		if g, ok := phraseGrams(t.Text); ok {
+			b.WriteString("{title_grams text_grams} : ")
+			b.WriteString(fts5String(g))
+			continue
+		}
+		b.WriteString("{title text} : ")
 		b.WriteString(fts5String(t.Text))
 	}
 	b.WriteByte(')')

@@ -62,6 +62,26 @@ func TestParseSearch(t *testing.T) {
 	}
 }
 
+// TestMatchUsesGrams checks which terms the matching query sends to the
+// gram columns: phrases (quoted, or a word the tokenizer splits) of two or
+// more words that are all common, included or excluded; nothing else.
+func TestMatchUsesGrams(t *testing.T) {
+	j := string(gramJoin)
+	tests := []struct{ in, want string }{
+		{`climate summit`, `{title text} : (("climate") AND ("summit"))`},
+		{`"climate summit"`, `{title text} : (("climate summit"))`},
+		{`"that"`, `{title text} : (("that"))`},
+		{`"that they" election -"Of The"`, `(({title_grams text_grams} : "that` + j + `they") AND ({title text} : "election") NOT ({title_grams text_grams} : "Of` + j + `The"))`},
+		{`"that they would" OR "that minister"`, `(({title_grams text_grams} : "that` + j + `they they` + j + `would" OR {title text} : "that minister"))`},
+		{`don't`, `(({title_grams text_grams} : "don` + j + `t"))`},
+	}
+	for _, tc := range tests {
+		if got := parseSearch(tc.in).fts5Match(); got != tc.want {
+			t.Errorf("fts5Match(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
 // FuzzSearch feeds arbitrary query text to a real catalog: whatever the
 // input, Search must not fail, and a query the parser finds empty must
 // return no hits.

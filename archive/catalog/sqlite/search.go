@@ -20,11 +20,12 @@ const (
 	maxSearchLimit = 1000
 )
 
-// searchRanking is BM25 over title, text and host. A title match weighs
-// five times a text match: a term in the headline says more about what an
-// article is about than one in its body. The host column only serves the
-// host filter and weighs nothing.
-const searchRanking = `bm25(captures_fts, 5.0, 1.0, 0.0)`
+// searchRanking is BM25 over title, text, host and the grams of title and
+// text. A title match weighs five times a text match: a term in the
+// headline says more about what an article is about than one in its body;
+// a phrase found through grams weighs as it would in its column. The host
+// column only serves the host filter and weighs nothing.
+const searchRanking = `bm25(captures_fts, 5.0, 1.0, 0.0, 5.0, 1.0)`
 
 // hintScanLimit bounds the index scan that finds the rowid range a
 // filter's captures lie in (see rowidHint).
@@ -86,7 +87,8 @@ type ranked struct {
 type searcher struct {
 	tx   *sql.Tx
 	size int // matches per ranking window
-	// terms is the user's query; match adds the host filter to it.
+	// terms is the user's query, for snippets; match is the query that
+	// finds the same captures faster (common grams) with the host filter.
 	terms, match string
 	// from and where select the matches passing the filter; args are
 	// where's arguments after the MATCH.
@@ -96,12 +98,11 @@ type searcher struct {
 }
 
 func newSearcher(ctx context.Context, tx *sql.Tx, expr searchExpr, f catalog.Filter, window int) (*searcher, error) {
-	s := &searcher{tx: tx, terms: expr.fts5(), from: `captures_fts`, size: window}
-	s.match = s.terms
+	s := &searcher{tx: tx, terms: expr.fts5(), match: expr.fts5Match(), from: `captures_fts`, size: window}
 	if query.Searchable(f.Host) {
 		// ^ anchors the phrase at the column's first token; the exact
 		// comparison below rules out hosts that merely contain it.
-		s.match = `(` + s.terms + `) AND host : ^` + fts5String(f.Host)
+		s.match = `(` + s.match + `) AND host : ^` + fts5String(f.Host)
 	}
 	conds, args, err := filterSQL(f)
 	if err != nil {

@@ -28,7 +28,7 @@ func (c *Catalog) Select(ctx context.Context, s catalog.Selection, fn func(catal
 			return nil
 		}
 		conds = append(conds, `c.id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)`)
-		args = append(args, expr.fts5())
+		args = append(args, expr.fts5Match())
 	}
 	var query string
 	if s.LatestOnly {

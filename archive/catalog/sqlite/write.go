@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/archivist-project/archivist/archive/catalog"
 )
@@ -32,7 +34,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (writeStmts, error) {
 	}{
 		{&w.exists, `SELECT 1 FROM captures WHERE capture_id = ?`},
 		{&w.insert, insertEntry},
-		{&w.index, `INSERT INTO captures_fts (rowid, title, text, host) VALUES (?, ?, ?, ?)`},
+		{&w.index, `INSERT INTO captures_fts (rowid, title, text, host, title_grams, text_grams) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.upsert, upsertEntry},
 	} {
 		var err error
@@ -59,8 +61,13 @@ func (c *Catalog) PutBatch(ctx context.Context, entries []catalog.Entry) error {
 		return nil
 	}
 	args := make([][]any, len(entries))
-	for i, e := range entries {
-		a, err := entryArgs(e)
+	entries = slices.Clone(entries)
+	for i := range entries {
+		e := &entries[i]
+		// Stored as valid UTF-8, as PostgreSQL stores them: grams split
+		// words as FTS5 does only in valid UTF-8 (see grams.go).
+		e.Title, e.Text = strings.ToValidUTF8(e.Title, "\uFFFD"), strings.ToValidUTF8(e.Text, "\uFFFD")
+		a, err := entryArgs(*e)
 		if err != nil {
 			return fmt.Errorf("put into catalog %s: entry %d: %w", c.path, i, err)
 		}
@@ -105,6 +112,6 @@ func (w writeStmts) put(ctx context.Context, e catalog.Entry, args []any) error 
 	if err != nil {
 		return err
 	}
-	_, err = w.index.ExecContext(ctx, id, e.Title, e.Text, e.Host)
+	_, err = w.index.ExecContext(ctx, id, e.Title, e.Text, e.Host, grams(e.Title), grams(e.Text))
 	return err
 }
