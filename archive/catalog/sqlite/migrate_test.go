@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +31,7 @@ func oldCatalog(t *testing.T, path string, version int, entries ...catalog.Entry
 	}
 	for _, m := range migrations() {
 		if m.version <= version {
-			if err := apply(t.Context(), db, path, m, discardLogger()); err != nil {
+			if err := apply(t.Context(), db, path, m, discardLogger(), 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -108,5 +111,45 @@ func TestHostIndexMigratesOldCatalog(t *testing.T) {
 	}
 	if got := ids(catalog.Query{Text: "ferry", Filter: catalog.Filter{Host: "alpha.example"}}); len(got) != 3 {
 		t.Errorf("Search(ferry, host alpha.example) after a new Put = %v, want 3 captures", got)
+	}
+}
+
+// TestMigrationSaysItIsRunning runs a slow migration on a catalog with
+// captures: it must be announced with the captures it goes through, and
+// keep saying it is running until it is done.
+func TestMigrationSaysItIsRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	when := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	oldCatalog(t, path, latestVersion(), entry(captureID(when, 1), when), entry(captureID(when, 2), when))
+	db := rawDB(t, path)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	slow := migration{version: latestVersion() + 1, name: "slow", sql: `CREATE TABLE slow AS
+		WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)
+		SELECT count(*) AS n FROM c`}
+	if err := apply(t.Context(), db, path, slow, logger, 20*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for line := range strings.Lines(logs.String()) {
+		var rec struct {
+			Msg      string `json:"msg"`
+			Captures int    `json:"captures"`
+			Elapsed  string `json:"elapsed"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Captures != 2 {
+			t.Errorf("log %q: captures = %d, want 2", rec.Msg, rec.Captures)
+		}
+		if rec.Msg == "catalog schema still migrating" && rec.Elapsed == "" {
+			t.Errorf("heartbeat without the time elapsed: %s", line)
+		}
+		msgs = append(msgs, rec.Msg)
+	}
+	n := len(msgs)
+	if n < 3 || msgs[0] != "catalog schema migrating" || msgs[1] != "catalog schema still migrating" || msgs[n-1] != "catalog schema migrated" {
+		t.Fatalf("logs = %q, want migrating, still migrating at least once, migrated", msgs)
 	}
 }

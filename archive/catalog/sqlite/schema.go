@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -222,17 +223,22 @@ func migrate(ctx context.Context, db *sql.DB, path string, logger *slog.Logger) 
 		return fmt.Errorf("create schema_migrations in catalog %s: %w", path, err)
 	}
 	for _, m := range migrations() {
-		if err := apply(ctx, db, path, m, logger); err != nil {
+		if err := apply(ctx, db, path, m, logger, migrationHeartbeat); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// migrationHeartbeat is how often a running migration says it still is:
+// rebuilding the full-text index of a million captures takes half an
+// hour, and a daemon silent that long looks hung.
+const migrationHeartbeat = 30 * time.Second
+
 // apply runs m unless the database already has it; it also refuses a
 // database written by a newer archivist, whose schema this code would
-// misread.
-func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *slog.Logger) error {
+// misread. While m runs it logs every heartbeat (0: never).
+func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *slog.Logger, heartbeat time.Duration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin migration %d of catalog %s: %w", m.version, path, err)
@@ -249,10 +255,20 @@ func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *sl
 	if current >= m.version {
 		return nil
 	}
-	// Said before, not only after: a migration that rebuilds an index
+	// Said before, not only after, with the captures it has to go
+	// through, then every heartbeat: a migration that rebuilds an index
 	// holds Open for minutes on a large catalog.
-	logger.Info("catalog schema migrating", "path", path, "version", m.version, "migration", m.name)
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	attrs := []any{"path", path, "version", m.version, "migration", m.name}
+	var captures int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM captures`).Scan(&captures); err == nil {
+		attrs = append(attrs, "captures", captures)
+	}
+	logger.Info("catalog schema migrating", attrs...)
+	start := time.Now()
+	stop := logWhile(logger, heartbeat, "catalog schema still migrating", attrs)
+	_, err = tx.ExecContext(ctx, m.sql)
+	stop()
+	if err != nil {
 		return fmt.Errorf("apply migration %d (%s) to catalog %s: %w", m.version, m.name, path, err)
 	}
 	if _, err := tx.ExecContext(ctx,
@@ -263,6 +279,34 @@ func apply(ctx context.Context, db *sql.DB, path string, m migration, logger *sl
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit migration %d of catalog %s: %w", m.version, path, err)
 	}
-	logger.Info("catalog schema migrated", "path", path, "version", m.version, "migration", m.name)
+	logger.Info("catalog schema migrated", append(attrs, "took", time.Since(start).Round(time.Millisecond).String())...)
 	return nil
+}
+
+// logWhile logs msg with attrs and the time elapsed every interval until
+// the returned function is called (never, for an interval of 0).
+func logWhile(logger *slog.Logger, interval time.Duration, msg string, attrs []any) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				logger.Info(msg, append(slices.Clone(attrs), "elapsed", time.Since(start).Round(time.Second).String())...)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
