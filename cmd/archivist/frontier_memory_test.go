@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/archivist-project/archivist/archive"
+	"github.com/archivist-project/archivist/cmd/archivist/internal/bench"
 	"github.com/archivist-project/archivist/crawler/frontier"
 	frontiersqlite "github.com/archivist-project/archivist/crawler/frontier/sqlite"
 )
@@ -306,40 +307,21 @@ func fillFrontier(t *testing.T, path string, site *manyHosts, n int) {
 // procMemory returns a process's resident memory now and at its peak.
 func procMemory(t *testing.T, pid int) (rss, hwm int64) {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatalf("read memory of serve: %v", err)
+	r, h, ok := bench.ProcMemory(pid)
+	if !ok {
+		t.Fatalf("read memory of serve (pid %d) from /proc: not available", pid)
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb << 10
-		case "VmHWM:":
-			hwm = kb << 10
-		}
-	}
-	return rss, hwm
+	return int64(r), int64(h)
 }
 
 // cpuSeconds is a process's user and system CPU time so far.
 func cpuSeconds(t *testing.T, pid int) float64 {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatalf("read CPU time of serve: %v", err)
+	user, sys, ok := bench.ProcCPU(pid)
+	if !ok {
+		t.Fatalf("read CPU time of serve (pid %d) from /proc: not available", pid)
 	}
-	// Fields after the command name, which may hold spaces: state is the
-	// 3rd field of stat(5), utime the 14th and stime the 15th.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	const clockTicks = 100 // USER_HZ on Linux
-	return (utime + stime) / clockTicks
+	return (user + sys).Seconds()
 }
 
 // metricValue is the value of one Prometheus sample (name with labels, as

@@ -3,7 +3,6 @@ package bench
 import (
 	"os"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,7 +113,10 @@ func (h *heapPeak) close() {
 
 // selfPeakRSS returns this process's peak resident set (VmHWM), 0 when
 // /proc is not there.
-func selfPeakRSS() uint64 { return peakRSS("self") }
+func selfPeakRSS() uint64 {
+	_, peak, _ := ProcMemory(os.Getpid())
+	return peak
+}
 
 // watchPeakRSS polls a child's VmHWM until stop is closed and returns the
 // last value seen (0 without /proc). getrusage cannot tell it: Linux
@@ -129,7 +131,7 @@ func watchPeakRSS(pid int, stop <-chan struct{}) <-chan uint64 {
 		for {
 			// VmHWM only grows: the last reading before exit is the peak,
 			// short of what the final 20 ms added.
-			if v := peakRSS(strconv.Itoa(pid)); v > 0 {
+			if _, v, ok := ProcMemory(pid); ok {
 				peak = v
 			}
 			select {
@@ -143,42 +145,11 @@ func watchPeakRSS(pid int, stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
-// peakRSS reads VmHWM of /proc/<pid>/status.
-func peakRSS(pid string) uint64 {
-	data, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-// procCPU reads another process's CPU from /proc/PID/stat (Linux), for
-// servers the harness starts but does not wait for (MinIO).
+// procCPU is ProcCPU as cpuTimes, for servers the harness starts but
+// does not wait for (MinIO, the fixture site).
 func procCPU(pid int) (cpuTimes, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return cpuTimes{}, false
-	}
-	// The command name may hold spaces: fields count from its closing ')'.
-	s := string(data)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return cpuTimes{}, false
-	}
-	utime, err1 := strconv.ParseUint(f[11], 10, 64)
-	stime, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return cpuTimes{}, false
-	}
-	// Clock ticks are 100 a second on every Linux Go supports.
-	const tick = 10 * time.Millisecond
-	return cpuTimes{user: time.Duration(utime) * tick, sys: time.Duration(stime) * tick}, true
+	user, sys, ok := ProcCPU(pid)
+	return cpuTimes{user: user, sys: sys}, ok
 }
 
 // loadAverage returns the 1-minute load average ("" without /proc): how

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/archivist-project/archivist/cmd/archivist/internal/bench"
 	"github.com/archivist-project/archivist/cmd/archivist/internal/hostilesite"
 )
 
@@ -107,19 +108,11 @@ var outcomeMsgs = map[string]bool{
 
 // peakRSS returns the process's peak resident set size (VmHWM) in bytes.
 func peakRSS(t *testing.T) int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
+	_, peak, ok := bench.ProcMemory(os.Getpid())
+	if !ok {
+		t.Skip("no VmHWM in /proc/self/status")
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
-			return kb << 10
-		}
-	}
-	t.Skip("no VmHWM in /proc/self/status")
-	return 0
+	return int64(peak)
 }
 
 // hostileBounds are the bounds TestHostilePages holds the daemon to (the
