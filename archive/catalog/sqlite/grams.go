@@ -113,28 +113,20 @@ func grams(text string) string {
 }
 
 // phraseGrams returns the gram phrase that finds the phrase text, when
-// text has at least two words and every one of them is common.
+// text has at least two words and every one of them is common: then the
+// grams of text are its pairs in order, with no break between them.
 func phraseGrams(text string) (string, bool) {
-	var ws []string
+	n := 0
 	for w := range words(text) {
 		if !isCommon(w) {
 			return "", false
 		}
-		ws = append(ws, w)
+		n++
 	}
-	if len(ws) < 2 {
+	if n < 2 {
 		return "", false
 	}
-	var b strings.Builder
-	for i := 1; i < len(ws); i++ {
-		if i > 1 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(ws[i-1])
-		b.WriteRune(gramJoin)
-		b.WriteString(ws[i])
-	}
-	return b.String(), true
+	return grams(text), true
 }
 
 // words yields text's tokens as unicode61 splits them, as written.

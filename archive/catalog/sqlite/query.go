@@ -41,9 +41,21 @@ func (e searchExpr) fts5Match() string { return e.render(true) }
 // each term (FTS5 intersects nested column filters, so the outer one
 // would exclude the grams).
 func (e searchExpr) render(useGrams bool) string {
-	perTerm := useGrams && e.anyGrams()
+	var gramsOf map[string]string // the gram phrase of each term that has one
+	if useGrams {
+		for _, terms := range append(slices.Clone(e.Groups), e.Excluded) {
+			for _, t := range terms {
+				if g, ok := phraseGrams(t.Text); ok {
+					if gramsOf == nil {
+						gramsOf = map[string]string{}
+					}
+					gramsOf[t.Text] = g
+				}
+			}
+		}
+	}
 	var b strings.Builder
-	if !perTerm {
+	if gramsOf == nil {
 		b.WriteString("{title text} : ")
 	}
 	b.WriteByte('(')
@@ -51,28 +63,16 @@ func (e searchExpr) render(useGrams bool) string {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		writeAlternatives(&b, group, perTerm)
+		writeAlternatives(&b, group, gramsOf)
 	}
 	if len(e.Excluded) > 0 {
 		// One NOT over an OR list: a chain of binary NOTs nests one level
 		// per term and hits FTS5's expression depth limit of 256.
 		b.WriteString(" NOT ")
-		writeAlternatives(&b, e.Excluded, perTerm)
+		writeAlternatives(&b, e.Excluded, gramsOf)
 	}
 	b.WriteByte(')')
 	return b.String()
-}
-
-// anyGrams reports whether a term of e is a phrase of common words.
-func (e searchExpr) anyGrams() bool {
-	for _, terms := range append(slices.Clone(e.Groups), e.Excluded) {
-		for _, t := range terms {
-			if _, ok := phraseGrams(t.Text); ok {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // fts5String quotes s as an FTS5 string literal.
@@ -80,25 +80,23 @@ func fts5String(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// writeAlternatives writes terms joined by OR; perTerm puts a column
-// filter on each, sending phrases of common words to the gram columns.
-func writeAlternatives(b *strings.Builder, terms []query.Term, perTerm bool) {
+// writeAlternatives writes terms joined by OR. With gramsOf (not nil),
+// each term gets its own column filter: its gram phrase, when it has one,
+// searches the gram columns, any other term title and text.
+func writeAlternatives(b *strings.Builder, terms []query.Term, gramsOf map[string]string) {
 	b.WriteByte('(')
 	for i, t := range terms {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		if !perTerm {
+		switch g, ok := gramsOf[t.Text]; {
+		case gramsOf == nil:
 			b.WriteString(fts5String(t.Text))
-			continue
+		case ok:
+			b.WriteString("{title_grams text_grams} : " + fts5String(g))
+		default:
+			b.WriteString("{title text} : " + fts5String(t.Text))
 		}
-		if g, ok := phraseGrams(t.Text); ok {
-			b.WriteString("{title_grams text_grams} : ")
-			b.WriteString(fts5String(g))
-			continue
-		}
-		b.WriteString("{title text} : ")
-		b.WriteString(fts5String(t.Text))
 	}
 	b.WriteByte(')')
 }
