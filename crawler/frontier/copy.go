@@ -72,14 +72,10 @@ type DiscoveryRow struct {
 // and its last poll.
 type SourceRow struct {
 	SourceSpec
-	Active         bool
-	AddedAt        time.Time
-	Polls          int
-	LastPoll       time.Time // zero: never polled
-	LastOK         bool
-	LastResult     string
-	LastHTTPStatus int
-	LastNew        time.Time // zero: never found anything new
+	Active  bool
+	AddedAt time.Time
+	PollRecord
+	LastNew time.Time // zero: never found anything new
 }
 
 // ValidatorRow is a document's conditional-GET validators under its key.

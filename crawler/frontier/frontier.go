@@ -200,6 +200,15 @@ type Entry struct {
 	LastResult string
 }
 
+// PollRecord is what the frontier remembers of a source's polls.
+type PollRecord struct {
+	Polls          int
+	LastPoll       time.Time // zero: never polled
+	LastOK         bool
+	LastResult     string
+	LastHTTPStatus int
+}
+
 // SourceStat is one source's health, for `archivist status`.
 type SourceStat struct {
 	Name     string
@@ -208,13 +217,8 @@ type SourceStat struct {
 	Interval time.Duration
 	// AddedAt is when the frontier first saw the source.
 	AddedAt time.Time
-	// Last poll.
-	Polls          int
-	LastPoll       time.Time // zero: never polled
-	LastOK         bool
-	LastResult     string
-	LastHTTPStatus int
-	NextPoll       time.Time
+	PollRecord
+	NextPoll time.Time
 	// URLs found by the source (distinct), and what became of those it
 	// owns (a URL found by several sources belongs to the first).
 	Found           int64

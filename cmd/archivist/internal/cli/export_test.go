@@ -300,8 +300,8 @@ func TestExportDatasheetCrawlLog(t *testing.T) {
 func TestCrawlLogLines(t *testing.T) {
 	now := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
 	lines := crawlLogLines([]frontier.SourceStat{
-		{Name: "b", URL: "http://b.test/", Polls: 40, LastOK: true, Stalled: true, LastNew: now.Add(-72 * time.Hour), LastPoll: now, LastResult: "0 new"},
-		{Name: "a", URL: "http://a.test/", Polls: 3, LastOK: true, Found: 10, Archived: 6, Failed: 3, BlockedByRobots: 1},
+		{Name: "b", URL: "http://b.test/", PollRecord: frontier.PollRecord{Polls: 40, LastOK: true, LastPoll: now, LastResult: "0 new"}, Stalled: true, LastNew: now.Add(-72 * time.Hour)},
+		{Name: "a", URL: "http://a.test/", PollRecord: frontier.PollRecord{Polls: 3, LastOK: true}, Found: 10, Archived: 6, Failed: 3, BlockedByRobots: 1},
 	}, now)
 	want := []string{
 		"source a: 3 of 10 URLs found failed and 1 were blocked by robots.txt (6 archived, 0 pending); `archivist status` and the frontier list them",
@@ -310,7 +310,7 @@ func TestCrawlLogLines(t *testing.T) {
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
-	if got := crawlLogLines([]frontier.SourceStat{{Name: "a", Polls: 2, LastOK: true}}, now); len(got) != 1 || !strings.Contains(got[0], "No stalled source") {
+	if got := crawlLogLines([]frontier.SourceStat{{Name: "a", PollRecord: frontier.PollRecord{Polls: 2, LastOK: true}}}, now); len(got) != 1 || !strings.Contains(got[0], "No stalled source") {
 		t.Errorf("healthy log: %v", got)
 	}
 }

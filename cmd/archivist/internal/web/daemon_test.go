@@ -87,8 +87,8 @@ func TestDaemonRoutes(t *testing.T) {
 	now := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
 	d := &memDaemon{
 		sources: []frontier.SourceStat{
-			{Name: "cbc-politics", URL: "https://cbc.test/politics", Kind: "feed", Interval: 15 * time.Minute, LastPoll: now.Add(-time.Minute), LastOK: true, Found: 40, Archived: 38, Pending: 1, Failed: 1},
-			{Name: "quiet-wire", URL: "https://wire.test/", Kind: "page", Interval: time.Hour, LastPoll: now.Add(-time.Hour), LastOK: true, LastNew: now.Add(-72 * time.Hour), Stalled: true},
+			{Name: "cbc-politics", URL: "https://cbc.test/politics", Kind: "feed", Interval: 15 * time.Minute, PollRecord: frontier.PollRecord{LastPoll: now.Add(-time.Minute), LastOK: true}, Found: 40, Archived: 38, Pending: 1, Failed: 1},
+			{Name: "quiet-wire", URL: "https://wire.test/", Kind: "page", Interval: time.Hour, PollRecord: frontier.PollRecord{LastPoll: now.Add(-time.Hour), LastOK: true}, LastNew: now.Add(-72 * time.Hour), Stalled: true},
 		},
 		fetches: []Fetch{{URL: "https://cbc.test/politics/story-1", Source: "cbc-politics", Started: now}},
 	}
