@@ -96,11 +96,24 @@ type Config struct {
 	// times the request held its politeness slot. Tests and activity
 	// displays use it; it must be quick and safe for concurrent use.
 	OnRequest func(RequestEvent)
+	// URLMemoryBytes bounds the memory a run's URLs take: its queue and
+	// its de-duplication sets, about a quarter KB a URL. Past it, a run
+	// moves URLs to a scratch file in SpillDir, so that its memory stays
+	// flat however many pages it crawls. 0 keeps every URL in memory.
+	URLMemoryBytes int
+	// SpillDir is where that scratch file goes ("": the system's
+	// temporary directory, which may be in memory). The run removes the
+	// file when it ends; files of killed runs are removed by the next run
+	// that spills to the same directory.
+	SpillDir string
 	// HostGate, when set, holds every request until the host has a slot
 	// across all the processes sharing the gate (several daemons on one
 	// frontier); nil keeps politeness in-process.
 	HostGate HostGate
 }
+
+// DefaultURLMemoryBytes is the default URLMemoryBytes: about 30,000 URLs.
+const DefaultURLMemoryBytes = 8 << 20
 
 // RequestEvent describes one HTTP round trip as the politeness limiter saw
 // it. Times are wall-clock (time.Now), not Clock: politeness is real time.
@@ -128,6 +141,7 @@ func DefaultConfig() Config {
 		RobotsTTL:          24 * time.Hour,
 		MaxCrawlDelay:      time.Minute,
 		MaxRetryAfter:      24 * time.Hour,
+		URLMemoryBytes:     DefaultURLMemoryBytes,
 	}
 }
 
@@ -176,6 +190,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		bad("max_body_bytes must be positive, got %d", c.MaxBodyBytes)
+	}
+	if c.URLMemoryBytes < 0 {
+		bad("url_memory_bytes must be 0 (no limit) or more, got %d", c.URLMemoryBytes)
 	}
 	if c.MaxRedirects < 0 {
 		bad("max_redirects must be 0 or more, got %d", c.MaxRedirects)

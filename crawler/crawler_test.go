@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,11 +70,20 @@ func port(s *site) string {
 	return u[strings.LastIndex(u, ":")+1 : len(u)-1]
 }
 
+// TestCrawlDepthOne runs once with the URLs in memory and once with
+// every queued and seen URL in the spill file.
 func TestCrawlDepthOne(t *testing.T) {
+	for _, mem := range []int{DefaultURLMemoryBytes, 1} {
+		t.Run(fmt.Sprintf("url_memory=%d", mem), func(t *testing.T) { crawlDepthOne(t, mem) })
+	}
+}
+
+func crawlDepthOne(t *testing.T, urlMemory int) {
 	f := newNewsFixture(t)
 	d, h := f.daily, f.herald
 	sink := newTestSink()
 	cfg := testConfig(t, f.resolver)
+	cfg.URLMemoryBytes, cfg.SpillDir = urlMemory, t.TempDir()
 	seed := d.url("/topics/climate")
 	sum := runCrawl(t, cfg, sink, seed)
 

@@ -1,8 +1,13 @@
 package crawler
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/archivist-project/archivist/crawler/internal/spill"
 )
 
 // Readiness of a host, as readyIn reports it.
@@ -28,10 +33,24 @@ const maxIdleWait = 250 * time.Millisecond
 // bounds each host, not the crawl. It knows how many items workers hold,
 // so it can tell "empty for now" (a worker may still add links) from
 // "drained" (nothing queued, nobody working).
+//
+// With a spill file, it keeps at most memBudget bytes of queued items in
+// memory and appends the rest to the file, per host in order; a host's
+// queue is refilled from the file when its items in memory run out. So a
+// crawl that discovers URLs faster than politeness lets it fetch them
+// holds on disk what it cannot fetch yet.
 type frontier struct {
 	// readyIn tells how long until a request to host may start: 0 now,
 	// hostBackedOff, hostFull, or the remaining politeness delay.
 	readyIn func(host string) time.Duration
+
+	// spill, when set, takes the items past memBudget; nil keeps all in
+	// memory.
+	spill     *spill.File
+	memBudget int
+	log       *slog.Logger
+	memBytes  int  // approximate bytes of the items in memory
+	noSpill   bool // a write to spill failed: new items stay in memory
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -48,12 +67,35 @@ type hostQueue struct {
 	host  string
 	items []item
 	head  int
+	// spilled counts the host's items in the spill file; they come after
+	// all of its items in memory.
+	spilled int
 }
 
+// errSpillShort: the spill file held fewer of a host's items than were
+// put there.
+var errSpillShort = errors.New("the file lacks items it was given")
+
+// refillBatch is how many of a host's items come back from the spill file
+// at once: enough that a host's next URLs are at hand, few enough that
+// memory with many hosts stays small.
+const refillBatch = 32
+
 func newFrontier(readyIn func(host string) time.Duration) *frontier {
-	f := &frontier{readyIn: readyIn, hosts: make(map[string]*hostQueue)}
+	f := &frontier{readyIn: readyIn, hosts: make(map[string]*hostQueue), log: slog.New(slog.DiscardHandler)}
 	f.cond = sync.NewCond(&f.mu)
 	return f
+}
+
+// spillTo makes the frontier keep at most budget bytes of items in memory
+// and the rest in file.
+func (f *frontier) spillTo(file *spill.File, budget int, log *slog.Logger) {
+	f.spill, f.memBudget, f.log = file, budget, log
+}
+
+// itemBytes estimates the memory an item holds: its strings and its slot.
+func itemBytes(it item) int {
+	return len(it.url) + len(it.key) + len(it.host) + len(it.via) + len(it.seed) + 96
 }
 
 func (f *frontier) push(items ...item) {
@@ -61,6 +103,7 @@ func (f *frontier) push(items ...item) {
 		return
 	}
 	f.mu.Lock()
+	var toFile []spill.Item
 	for _, it := range items {
 		q := f.hosts[it.host]
 		if q == nil {
@@ -68,11 +111,64 @@ func (f *frontier) push(items ...item) {
 			f.hosts[it.host] = q
 			f.ring = append(f.ring, q)
 		}
-		q.items = append(q.items, it)
 		f.queued++
+		n := itemBytes(it)
+		// A host with items in the file queues behind them, to keep its
+		// order.
+		if f.spill != nil && !f.noSpill && (q.spilled > 0 || f.memBytes+n > f.memBudget) {
+			q.spilled++
+			toFile = append(toFile, spill.Item{Host: it.host, URL: it.url, Key: it.key, Via: it.via, Seed: it.seed, Depth: it.depth})
+			continue
+		}
+		q.items = append(q.items, it)
+		f.memBytes += n
+	}
+	if len(toFile) > 0 {
+		if err := f.spill.Push(context.Background(), toFile); err != nil {
+			// Keep them in memory: a crawl that outgrows its budget beats
+			// one that drops URLs.
+			f.log.Error("crawl spill file failed; keeping queued URLs in memory", "error", err, "urls", len(toFile))
+			f.noSpill = true
+			for _, s := range toFile {
+				it := fromSpill(s)
+				q := f.hosts[s.Host]
+				q.spilled--
+				q.items = append(q.items, it)
+				f.memBytes += itemBytes(it)
+			}
+		}
 	}
 	f.mu.Unlock()
 	f.cond.Broadcast()
+}
+
+func fromSpill(s spill.Item) item {
+	return item{url: s.URL, key: s.Key, host: s.Host, via: s.Via, seed: s.Seed, depth: s.Depth}
+}
+
+// refill moves the next items of q's host from the spill file to memory.
+// Items the file cannot give back are lost to this run, and logged.
+func (f *frontier) refill(q *hostQueue) {
+	if q.spilled == 0 {
+		return
+	}
+	got, err := f.spill.Pop(context.Background(), q.host, refillBatch)
+	if err == nil && len(got) == 0 {
+		err = errSpillShort
+	}
+	if err != nil {
+		f.log.Error("crawl spill file unreadable; this host's queued URLs are dropped", "host", q.host, "urls", q.spilled, "error", err)
+		f.queued -= q.spilled
+		q.spilled = 0
+		return
+	}
+	q.items, q.head = q.items[:0], 0
+	for _, s := range got {
+		it := fromSpill(s)
+		q.items = append(q.items, it)
+		f.memBytes += itemBytes(it)
+	}
+	q.spilled -= len(got)
 }
 
 // next blocks until an item whose host can be fetched now is available
@@ -117,29 +213,49 @@ func (f *frontier) take() (item, time.Duration, bool) {
 			wait = min(wait, d)
 			continue
 		}
+		if q.head == len(q.items) {
+			// Only a host whose items all went to the spill file gets here.
+			f.refill(q)
+			if q.head == len(q.items) {
+				f.dropHost(i)
+				return f.take()
+			}
+		}
 		it := q.items[q.head]
 		q.items[q.head] = item{}
 		q.head++
 		f.queued--
+		f.memBytes -= itemBytes(it)
+		if q.head == len(q.items) && q.spilled > 0 {
+			f.refill(q)
+		}
 		if q.head == len(q.items) {
 			// Empty: drop the host from the ring (its next URL re-adds it).
-			delete(f.hosts, q.host)
-			f.ring = append(f.ring[:i], f.ring[i+1:]...)
-			f.next0 = i
-		} else {
-			f.next0 = i + 1
-			if q.head >= 64 && 2*q.head >= len(q.items) {
-				// Reclaim the taken prefix of a long-lived host's queue.
-				q.items = append(q.items[:0], q.items[q.head:]...)
-				q.head = 0
-			}
+			f.dropHost(i)
+			return it, 0, true
 		}
+		f.next0 = i + 1
 		if f.next0 >= len(f.ring) {
 			f.next0 = 0
+		}
+		if q.head >= 64 && 2*q.head >= len(q.items) {
+			// Reclaim the taken prefix of a long-lived host's queue.
+			q.items = append(q.items[:0], q.items[q.head:]...)
+			q.head = 0
 		}
 		return it, 0, true
 	}
 	return item{}, wait, false
+}
+
+// dropHost removes the empty host at ring index i.
+func (f *frontier) dropHost(i int) {
+	delete(f.hosts, f.ring[i].host)
+	f.ring = append(f.ring[:i], f.ring[i+1:]...)
+	f.next0 = i
+	if f.next0 >= len(f.ring) {
+		f.next0 = 0
+	}
 }
 
 // sleep waits for a push, a done, a stop, or wait to pass, whichever is

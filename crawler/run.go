@@ -4,8 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"os"
 	"sync"
 
+	"github.com/archivist-project/archivist/crawler/internal/spill"
 	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
@@ -48,6 +50,7 @@ type run struct {
 	fetcher  *Fetcher
 	frontier *frontier
 	dedup    *dedup
+	spill    *spill.File // nil: URLMemoryBytes is 0
 
 	// robots.txt prefetches: one per new host, at most Parallelism at once.
 	robotsSem chan struct{}
@@ -73,17 +76,52 @@ func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
 		id:      id,
 		log:     log,
 		fetcher: f,
-		dedup:   newDedup(),
 
 		robotsSem: make(chan struct{}, max(1, c.cfg.Parallelism)),
 		hosts:     make(map[string]bool),
 	}
 	r.frontier = newFrontier(f.readyIn)
+	if budget := c.cfg.URLMemoryBytes; budget > 0 {
+		r.spill = spill.New(c.cfg.SpillDir)
+		// Half for the queue, half for de-duplication: a queue fills
+		// faster than politeness drains it, a seen set grows with every
+		// link.
+		r.frontier.spillTo(r.spill, budget/2, log)
+		r.dedup = newDedup(r.spill, budget/2, log)
+		r.removeStaleSpills()
+	} else {
+		r.dedup = newDedup(nil, 0, log)
+	}
 	return r, nil
+}
+
+// removeStaleSpills removes the spill files of crawls that were killed
+// before they could.
+func (r *run) removeStaleSpills() {
+	dir := r.cfg.SpillDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	n, err := spill.RemoveStale(dir)
+	if err != nil {
+		r.log.Warn("could not remove crawl spill files left by killed crawls", "dir", dir, "error", err)
+	}
+	if n > 0 {
+		r.log.Info("removed crawl spill files left by killed crawls", "dir", dir, "files", n)
+	}
 }
 
 func (r *run) close() {
 	r.fetcher.Close()
+	if r.spill == nil {
+		return
+	}
+	if path := r.spill.Path(); path != "" {
+		r.log.Info("crawl kept URLs beyond its memory budget in a spill file", "file", path)
+	}
+	if err := r.spill.Close(); err != nil {
+		r.log.Warn("could not remove the crawl spill file", "error", err)
+	}
 }
 
 // work runs Parallelism workers until the frontier drains or ctx ends.

@@ -36,6 +36,7 @@ func TestConfigKnobsReachCrawlerAndDaemon(t *testing.T) {
   max_crawl_delay: 5m
   max_retry_after: 2h
   cookie_lifetime: 30m
+  url_memory: 64KiB
 serve:
   retry: {base: 30s, max: 2h, max_attempts: 5, jitter: 0.1}
 page_types:
@@ -53,6 +54,9 @@ page_types:
 				name, c.RobotsTTL, c.MaxCrawlDelay, c.MaxRetryAfter, c.CookieLifetime)
 		}
 	}
+	if cc.URLMemoryBytes != 64<<10 {
+		t.Errorf("crawl url_memory %d, want 64 KiB", cc.URLMemoryBytes)
+	}
 	if want := (daemon.RetryPolicy{Base: 30 * time.Second, Max: 2 * time.Hour, MaxAttempts: 5, Jitter: 0.1}); dc.Retry != want {
 		t.Errorf("daemon retry %+v, want %+v", dc.Retry, want)
 	}
@@ -67,7 +71,8 @@ page_types:
 	def := config.Default()
 	cc, dc = crawlerConfig(def), daemonConfig(def, nil)
 	lc, ld := crawler.DefaultConfig(), daemon.DefaultConfig()
-	if cc.RobotsTTL != lc.RobotsTTL || cc.MaxCrawlDelay != lc.MaxCrawlDelay || cc.MaxRetryAfter != lc.MaxRetryAfter || cc.CookieLifetime != lc.CookieLifetime {
+	if cc.RobotsTTL != lc.RobotsTTL || cc.MaxCrawlDelay != lc.MaxCrawlDelay || cc.MaxRetryAfter != lc.MaxRetryAfter || cc.CookieLifetime != lc.CookieLifetime ||
+		cc.URLMemoryBytes != lc.URLMemoryBytes {
 		t.Errorf("default crawl config %+v, want the crawler's defaults %+v", cc, lc)
 	}
 	if dc.Crawler.CookieLifetime != ld.Crawler.CookieLifetime || dc.Crawler.CookieLifetime == 0 || dc.Retry != ld.Retry {
@@ -181,5 +186,39 @@ func TestCrawlAndReextractPageTypesFromConfig(t *testing.T) {
 	}
 	if rows := listJSON(t, env); len(rows) != 1 || rows[0].PageType != extract.PageOther {
 		t.Errorf("after reextract with the strict page_types: %+v", rows)
+	}
+}
+
+// TestCrawlSpillsURLsToTheDataDirectory: with url_memory too small for
+// even one URL, `crawl` keeps its queue and seen URLs in a scratch file
+// in DATA/tmp, archives what a crawl in memory archives, and removes the
+// file when done.
+func TestCrawlSpillsURLsToTheDataDirectory(t *testing.T) {
+	site := startSite(t)
+	crawl := []string{"crawl", "--allow-private-networks", "--delay", "5ms", site.TopicURL()}
+	inMemory := map[string]string{"ARCHIVIST_DATA": t.TempDir()}
+	// The demo site has a removed story: both crawls end "partly failed".
+	out, _, wantCode := run(t, inMemory, crawl...)
+	want := len(listJSON(t, inMemory))
+	if want < 5 {
+		t.Fatalf("the in-memory crawl archived %d pages; the test needs the demo site's five stories:\n%s", want, out)
+	}
+
+	data := t.TempDir()
+	spilling := map[string]string{"ARCHIVIST_DATA": data}
+	tiny := writeConfig(t, "crawl:\n  url_memory: 1B\n")
+	out, errOut, code := run(t, spilling, append(crawl, "--config", tiny)...)
+	if code != wantCode {
+		t.Fatalf("crawl with url_memory 1B: exit %d, in memory %d\n%s\n%s", code, wantCode, out, errOut)
+	}
+	if got := len(listJSON(t, spilling)); got != want {
+		t.Errorf("crawl with url_memory 1B archived %d pages, in memory %d\n%s", got, want, out)
+	}
+	tmp := filepath.Join(data, "tmp")
+	if !strings.Contains(errOut, "spill file") || !strings.Contains(errOut, tmp) {
+		t.Errorf("the log does not name a spill file in %s:\n%s", tmp, errOut)
+	}
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		t.Errorf("DATA/tmp after the crawl: %v, %v", left, err)
 	}
 }

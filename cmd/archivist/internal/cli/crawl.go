@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,6 +101,9 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	// Each URL's line is printed as it is decided: a long crawl shows its
 	// progress, and keeps no list of every URL in memory.
 	cc.OnResult = func(r crawler.URLResult) { printResult(io, r) }
+	// On the data directory's disk, which was sized for the archive: the
+	// system's temporary directory may be memory.
+	cc.SpillDir = filepath.Join(a.dir, "tmp")
 	cr, err := crawler.New(cc, sinkFunc(rec), a.log)
 	if err != nil {
 		return usagef("crawl: %v", err)
@@ -144,6 +148,7 @@ func crawlerConfig(cfg config.Config) crawler.Config {
 	cc.RequestTimeout = time.Duration(cr.RequestTimeout)
 	cc.MaxBodyBytes = int64(cr.MaxBodyBytes)
 	cc.MaxRedirects = cr.MaxRedirects
+	cc.URLMemoryBytes = int(cr.URLMemory)
 	cc.AllowPrivateNetworks = cr.AllowPrivateNetworks
 	cc.RobotsTTL = time.Duration(cr.RobotsTTL)
 	cc.MaxCrawlDelay = time.Duration(cr.MaxCrawlDelay)

@@ -85,6 +85,9 @@ type Crawl struct {
 	// default: a crawl keeps them for its run, serve for an hour, so that
 	// months of revisits do not build up metered-paywall state.
 	CookieLifetime *Duration `yaml:"cookie_lifetime"`
+	// URLMemory bounds the memory `crawl` gives its queued and seen URLs;
+	// past it they go to a scratch file in DATA/tmp (0: no bound).
+	URLMemory Size `yaml:"url_memory"`
 }
 
 // Log configures logging.
@@ -114,6 +117,7 @@ func Default() Config {
 			RobotsTTL:          Duration(cc.RobotsTTL),
 			MaxCrawlDelay:      Duration(cc.MaxCrawlDelay),
 			MaxRetryAfter:      Duration(cc.MaxRetryAfter),
+			URLMemory:          Size(cc.URLMemoryBytes),
 		},
 		Log: Log{Level: "info", Format: "text"},
 		RevisitSchedule: []Duration{
@@ -207,6 +211,9 @@ func (c *Config) Validate() error {
 	}
 	if cr.MaxBodyBytes < 1024 {
 		bad("crawl.max_body_bytes", "%d is too small: use at least 1KiB (default 10MiB)", cr.MaxBodyBytes)
+	}
+	if cr.URLMemory < 0 {
+		bad("crawl.url_memory", "must not be negative (0: no bound; default 8MiB)")
 	}
 	if cr.MaxRedirects < 0 || cr.MaxRedirects > 50 {
 		bad("crawl.max_redirects", "%d is out of range: use 0 to 50", cr.MaxRedirects)
