@@ -188,6 +188,10 @@ type Pipeline struct {
 	PagesPerSecond float64 `json:"pages_per_second"`
 	CPUMsPerPage   float64 `json:"cpu_ms_per_captured_page"`
 	PeakRSSBytes   uint64  `json:"peak_rss_bytes"`
+	// PeakRSSFirstHalfBytes is the peak over the first half of the wall
+	// time: memory that does not grow with the pages peaks early, so it
+	// is close to PeakRSSBytes (0 without /proc).
+	PeakRSSFirstHalfBytes uint64 `json:"peak_rss_first_half_bytes,omitempty"`
 	// FractionOfCeiling is PagesPerSecond over the stages' ceiling (0
 	// when the stages did not run).
 	FractionOfCeiling float64 `json:"fraction_of_ceiling,omitempty"`

@@ -121,6 +121,9 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("pipeline: %d section pages of %d seeds captured, summary says %d archived, catalog holds %d",
 			p.ListingCaptures, rep.Fixture.SeedURLs, p.Archived, p.Storage.Captures)
 	}
+	if p.PeakRSSFirstHalfBytes == 0 || p.PeakRSSFirstHalfBytes > p.PeakRSSBytes {
+		t.Errorf("peak RSS over the first half %d, over the whole crawl %d", p.PeakRSSFirstHalfBytes, p.PeakRSSBytes)
+	}
 	if p.CPUSeconds <= 0 || p.PeakRSSBytes == 0 || p.WallSeconds <= 0 ||
 		p.CapturedPages != p.Archived || math.Abs(p.CPUMsPerPage-1000*p.CPUSeconds/float64(p.CapturedPages)) > 0.01 ||
 		math.Abs(p.PagesPerSecond-float64(p.CapturedPages)/p.WallSeconds) > 0.01 {

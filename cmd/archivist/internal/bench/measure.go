@@ -118,25 +118,47 @@ func selfPeakRSS() uint64 {
 	return peak
 }
 
-// watchPeakRSS polls a child's VmHWM until stop is closed and returns the
-// last value seen (0 without /proc). getrusage cannot tell it: Linux
-// counts in a child's ru_maxrss the parent's memory it shared before
-// exec, so a large harness would show as a large crawl.
-func watchPeakRSS(pid int, stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
+// rssPeaks is what watchPeakRSS saw of a process's peak resident set.
+type rssPeaks struct {
+	whole uint64 // over its whole run
+	// firstHalf is the peak over the first half of its wall time: a
+	// process whose memory does not grow with its work reaches its peak
+	// early, and this is close to whole.
+	firstHalf uint64
+}
+
+// watchPeakRSS polls a child's VmHWM until stop is closed (zeros without
+// /proc). getrusage cannot tell it: Linux counts in a child's ru_maxrss
+// the parent's memory it shared before exec, so a large harness would
+// show as a large crawl.
+func watchPeakRSS(pid int, stop <-chan struct{}) <-chan rssPeaks {
+	out := make(chan rssPeaks, 1)
 	go func() {
-		var peak uint64
+		start := time.Now()
+		type reading struct {
+			at  time.Duration
+			hwm uint64
+		}
+		var rises []reading // each time the peak rose
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
 			// VmHWM only grows: the last reading before exit is the peak,
 			// short of what the final 20 ms added.
-			if _, v, ok := ProcMemory(pid); ok {
-				peak = v
+			if _, v, ok := ProcMemory(pid); ok && (len(rises) == 0 || v > rises[len(rises)-1].hwm) {
+				rises = append(rises, reading{time.Since(start), v})
 			}
 			select {
 			case <-stop:
-				out <- peak
+				var p rssPeaks
+				half := time.Since(start) / 2
+				for _, r := range rises {
+					p.whole = r.hwm
+					if r.at <= half {
+						p.firstHalf = r.hwm
+					}
+				}
+				out <- p
 				return
 			case <-t.C:
 			}

@@ -100,8 +100,8 @@ func runPipeline(ctx context.Context, cfg Config, site *benchsite.Site, srv *sit
 	}
 	cpu, rss := childUsage(cmd.ProcessState)
 	p.CPUSeconds, p.UserSeconds, p.SysSeconds = cpu.total().Seconds(), cpu.user.Seconds(), cpu.sys.Seconds()
-	p.PeakRSSBytes = watched
-	if watched == 0 {
+	p.PeakRSSBytes, p.PeakRSSFirstHalfBytes = watched.whole, watched.firstHalf
+	if watched.whole == 0 {
 		// No /proc: rusage's figure, which may include this process's
 		// memory at the fork.
 		p.PeakRSSBytes = rss

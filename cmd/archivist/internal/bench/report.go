@@ -65,6 +65,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\n  CPU %.1f s (user %.1f, sys %.1f): %.2f ms per captured page, %.0f%% of %d CPUs over the wall time; peak RSS %.0f MB\n",
 			p.CPUSeconds, p.UserSeconds, p.SysSeconds, p.CPUMsPerPage, 100*p.CPUUtilisation, m.NumCPU, float64(p.PeakRSSBytes)/(1<<20))
+		if h := p.PeakRSSFirstHalfBytes; h > 0 {
+			fmt.Fprintf(&b, "  peak RSS over the first half of the wall time %.0f MB: the second half, with as many pages again, added %.0f MB\n",
+				float64(h)/(1<<20), float64(p.PeakRSSBytes-h)/(1<<20))
+		}
 		if p.ServerCPUSeconds > 0 {
 			fmt.Fprintf(&b, "  the fixture server (a child process) used %.1f s of CPU meanwhile, %.0f%% of %d CPUs: with the crawl, %.0f%%\n",
 				p.ServerCPUSeconds, 100*p.ServerCPUSeconds/(p.WallSeconds*float64(m.NumCPU)), m.NumCPU,

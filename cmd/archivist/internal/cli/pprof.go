@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	runpprof "runtime/pprof"
 	"runtime/trace"
+	"time"
 )
 
 // debugPprofEnv, set to 1, makes `serve` answer the Go runtime's profiles
@@ -42,6 +44,12 @@ const cpuProfileEnv = "ARCHIVIST_DEBUG_CPUPROFILE"
 // tool trace FILE`): where the CPU profile says what burns CPU, the trace
 // says what workers wait on when the CPUs are idle.
 const traceEnv = "ARCHIVIST_DEBUG_TRACE"
+
+// memProfileEnv names a file that `crawl` writes a heap profile to
+// (`go tool pprof -sample_index=inuse_space FILE`), taken when the
+// crawl's heap was at its largest (checked every 2 s): what a crawl's
+// peak memory is made of.
+const memProfileEnv = "ARCHIVIST_DEBUG_MEMPROFILE"
 
 // startCPUProfile starts the CPU profile and the execution trace that
 // cpuProfileEnv and traceEnv ask for, if any, and returns the function
@@ -80,5 +88,40 @@ func startCPUProfile(io IO) (stop func(), err error) {
 			f.Close()
 		})
 	}
+	if path := io.Getenv(memProfileEnv); path != "" {
+		stops = append(stops, watchHeap(path))
+	}
 	return stopAll, nil
+}
+
+// watchHeap writes a heap profile to path whenever the heap in use has
+// grown past its largest size so far, until the returned function is
+// called. Write errors are ignored: the profile is a debugging aid.
+func watchHeap(path string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var largest uint64
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= largest {
+				continue
+			}
+			largest = ms.HeapInuse
+			if f, err := os.Create(path); err == nil {
+				_ = runpprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
