@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,7 +194,7 @@ func TestCrawlAndReextractPageTypesFromConfig(t *testing.T) {
 // TestCrawlSpillsURLsToTheDataDirectory: with url_memory too small for
 // even one URL, `crawl` keeps its queue and seen URLs in a scratch file
 // in DATA/tmp, archives what a crawl in memory archives, and removes the
-// file when done.
+// file when done, and the files of killed crawls.
 func TestCrawlSpillsURLsToTheDataDirectory(t *testing.T) {
 	site := startSite(t)
 	crawl := []string{"crawl", "--allow-private-networks", "--delay", "5ms", site.TopicURL()}
@@ -207,6 +209,20 @@ func TestCrawlSpillsURLsToTheDataDirectory(t *testing.T) {
 	data := t.TempDir()
 	spilling := map[string]string{"ARCHIVIST_DATA": data}
 	tiny := writeConfig(t, "crawl:\n  url_memory: 1B\n")
+	// A spill file of a crawl that was killed (its process is gone): the
+	// next crawl removes it.
+	tmp := filepath.Join(data, "tmp")
+	gone := exec.Command(os.Args[0], "-test.run=^$")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(tmp, fmt.Sprintf("archivist-crawl-spill-%d-1.db", gone.Process.Pid))
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, []byte("left by a killed crawl"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, errOut, code := run(t, spilling, append(crawl, "--config", tiny)...)
 	if code != wantCode {
 		t.Fatalf("crawl with url_memory 1B: exit %d, in memory %d\n%s\n%s", code, wantCode, out, errOut)
@@ -214,7 +230,6 @@ func TestCrawlSpillsURLsToTheDataDirectory(t *testing.T) {
 	if got := len(listJSON(t, spilling)); got != want {
 		t.Errorf("crawl with url_memory 1B archived %d pages, in memory %d\n%s", got, want, out)
 	}
-	tmp := filepath.Join(data, "tmp")
 	if !strings.Contains(errOut, "spill file") || !strings.Contains(errOut, tmp) {
 		t.Errorf("the log does not name a spill file in %s:\n%s", tmp, errOut)
 	}
