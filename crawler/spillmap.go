@@ -16,7 +16,9 @@ import (
 // the older generation is dropped, and the recent one becomes the older.
 // So the keys a crawl meets again and again (navigation links) stay in
 // memory, and the file is read only for keys not met for a generation.
-// It is not safe for concurrent use; dedup locks it.
+// It is not safe for concurrent use; dedup locks it. Its file calls take
+// no run context: a crawl that is stopping must still read its local
+// scratch file.
 type spillMap struct {
 	file   *spill.File // nil: everything stays in memory
 	table  spill.Table
@@ -64,10 +66,6 @@ func (g *generation) remove(key string) (spillEntry, bool) {
 	return e, ok
 }
 
-// spillCtx is for the spill file: a local scratch file, which a crawl
-// that is stopping must still be able to read.
-var spillCtx = context.Background()
-
 func (m *spillMap) get(key string) (string, bool) {
 	if e, ok := m.recent.entries[key]; ok {
 		return e.url, true
@@ -79,7 +77,7 @@ func (m *spillMap) get(key string) (string, bool) {
 	if !m.inFile || m.fileFailed {
 		return "", false
 	}
-	u, ok, err := m.file.Key(spillCtx, m.table, key)
+	u, ok, err := m.file.Key(context.Background(), m.table, key)
 	if err != nil {
 		m.failed(err)
 		return "", false
@@ -101,7 +99,7 @@ func (m *spillMap) del(key string) {
 	m.recent.remove(key)
 	m.older.remove(key)
 	if m.inFile && !m.fileFailed {
-		if err := m.file.DeleteKey(spillCtx, m.table, key); err != nil {
+		if err := m.file.DeleteKey(context.Background(), m.table, key); err != nil {
 			m.failed(err)
 		}
 	}
@@ -123,7 +121,7 @@ func (m *spillMap) rotate() {
 			dirty[k] = e.url
 		}
 	}
-	if err := m.file.PutKeys(spillCtx, m.table, dirty); err != nil {
+	if err := m.file.PutKeys(context.Background(), m.table, dirty); err != nil {
 		m.failed(err)
 		return
 	}
