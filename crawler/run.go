@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
-	"os"
 	"sync"
 
 	"github.com/archivist-project/archivist/crawler/internal/spill"
@@ -82,33 +81,16 @@ func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
 	}
 	r.frontier = newFrontier(f.readyIn)
 	if budget := c.cfg.URLMemoryBytes; budget > 0 {
-		r.spill = spill.New(c.cfg.SpillDir)
+		r.spill = spill.New(c.cfg.SpillDir, log)
 		// Half for the queue, half for de-duplication: a queue fills
 		// faster than politeness drains it, a seen set grows with every
 		// link.
 		r.frontier.spillTo(r.spill, budget/2, log)
 		r.dedup = newDedup(r.spill, budget/2, log)
-		r.removeStaleSpills()
 	} else {
 		r.dedup = newDedup(nil, 0, log)
 	}
 	return r, nil
-}
-
-// removeStaleSpills removes the spill files of crawls that were killed
-// before they could.
-func (r *run) removeStaleSpills() {
-	dir := r.cfg.SpillDir
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	n, err := spill.RemoveStale(dir)
-	if err != nil {
-		r.log.Warn("could not remove crawl spill files left by killed crawls", "dir", dir, "error", err)
-	}
-	if n > 0 {
-		r.log.Info("removed crawl spill files left by killed crawls", "dir", dir, "files", n)
-	}
 }
 
 func (r *run) close() {

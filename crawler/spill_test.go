@@ -17,7 +17,7 @@ import (
 // hosts in turn.
 func TestFrontierSpillsPastItsBudget(t *testing.T) {
 	f := newFrontier(func(string) time.Duration { return 0 })
-	file := spill.New(t.TempDir())
+	file := spill.New(t.TempDir(), nil)
 	defer file.Close()
 	budget := 5 * itemBytes(urlItem("h0", "/p000"))
 	f.spillTo(file, budget, testLogger(t))
@@ -80,7 +80,7 @@ func TestFrontierKeepsItemsWhenTheSpillFileFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFrontier(func(string) time.Duration { return 0 })
-	f.spillTo(spill.New(notDir), 1, testLogger(t))
+	f.spillTo(spill.New(notDir, nil), 1, testLogger(t))
 	f.push(urlItem("a", "/1"), urlItem("b", "/1"), urlItem("a", "/2"))
 	f.push(urlItem("a", "/3"))
 	got := takeN(t, f, 4)
@@ -96,7 +96,7 @@ func TestDedupKeepsKeysWhenTheSpillFileFails(t *testing.T) {
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := newDedup(spill.New(notDir), 1, testLogger(t))
+	d := newDedup(spill.New(notDir, nil), 1, testLogger(t))
 	for i := range 100 {
 		if !d.markSeen(fmt.Sprint(i), "u") {
 			t.Fatalf("key %d not new", i)
@@ -113,7 +113,7 @@ func TestDedupKeepsKeysWhenTheSpillFileFails(t *testing.T) {
 // seen URLs stay seen with their first URL, claims hold, and a released
 // claim is free again.
 func TestDedupRemembersPastItsBudget(t *testing.T) {
-	file := spill.New(t.TempDir())
+	file := spill.New(t.TempDir(), nil)
 	defer file.Close()
 	d := newDedup(file, 4096, testLogger(t))
 	key := func(i int) string { return fmt.Sprintf("example.org/%05d", i) }
@@ -245,7 +245,7 @@ func BenchmarkDedupPage(b *testing.B) {
 		budget int
 	}{{"memory", 0}, {"spilled", DefaultURLMemoryBytes / 2}} {
 		b.Run(c.name, func(b *testing.B) {
-			file := spill.New(b.TempDir())
+			file := spill.New(b.TempDir(), nil)
 			defer file.Close()
 			var d *dedup
 			if c.budget > 0 {

@@ -8,8 +8,8 @@
 // directory the run names, and removed when the run closes it. It is
 // neither journaled nor synced: a crawl that dies starts its next run
 // afresh, so there is nothing in it to recover; a file left by a killed
-// process names that process, and RemoveStale removes it once the process
-// is gone.
+// process names that process, and the next run that creates a file in the
+// same directory removes it (RemoveStale).
 package spill
 
 import (
@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -58,6 +59,7 @@ type Item struct {
 // the first call that needs the file creates it.
 type File struct {
 	dir string
+	log *slog.Logger
 
 	mu     sync.Mutex
 	db     *sql.DB
@@ -68,12 +70,16 @@ type File struct {
 }
 
 // New returns the spill file of a run, to be created in dir when first
-// needed (dir "" means the system's temporary directory).
-func New(dir string) *File {
+// needed (dir "" means the system's temporary directory); it logs to log
+// (nil: nowhere).
+func New(dir string, log *slog.Logger) *File {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	return &File{dir: dir}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &File{dir: dir, log: log}
 }
 
 // Path is where the file is, "" until it is created.
@@ -100,6 +106,15 @@ func (f *File) open() (*sql.DB, error) {
 func (f *File) create() (*sql.DB, error) {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create crawl spill directory: %w", err)
+	}
+	// Only a run that spills looks for the files of killed ones: the same
+	// directory, and no listing of it for the many runs that never spill.
+	n, err := RemoveStale(f.dir)
+	if err != nil {
+		f.log.Warn("could not remove crawl spill files left by killed crawls", "dir", f.dir, "error", err)
+	}
+	if n > 0 {
+		f.log.Info("removed crawl spill files left by killed crawls", "dir", f.dir, "files", n)
 	}
 	// The pid in the name lets RemoveStale tell a live run's file from
 	// one a killed crawl left.

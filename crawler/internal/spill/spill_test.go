@@ -13,7 +13,7 @@ import (
 func TestKeysRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	f := New(dir)
+	f := New(dir, nil)
 	if f.Path() != "" {
 		t.Fatal("file created before first use")
 	}
@@ -66,7 +66,7 @@ func TestKeysRoundTrip(t *testing.T) {
 
 func TestQueueKeepsEachHostsOrder(t *testing.T) {
 	ctx := context.Background()
-	f := New(t.TempDir())
+	f := New(t.TempDir(), nil)
 	defer f.Close()
 	var items []Item
 	for i := range 100 {
@@ -112,7 +112,7 @@ func TestUnusableDirectoryIsAClearError(t *testing.T) {
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := New(notDir)
+	f := New(notDir, nil)
 	err := f.Push(context.Background(), []Item{{Host: "a", URL: "https://a/"}})
 	if err == nil {
 		t.Fatal("Push into a directory that is a file succeeded")
@@ -128,7 +128,7 @@ func TestRemoveStaleKeepsLiveRunsFiles(t *testing.T) {
 		t.Skip("no process check here: RemoveStale keeps every file")
 	}
 	dir := t.TempDir()
-	live := New(dir)
+	live := New(dir, nil)
 	defer live.Close()
 	if err := live.PutKeys(context.Background(), Seen, map[string]string{"k": "u"}); err != nil {
 		t.Fatal(err)
