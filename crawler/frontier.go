@@ -117,7 +117,7 @@ func (f *frontier) push(items ...item) {
 		// order.
 		if f.spill != nil && !f.noSpill && (q.spilled > 0 || f.memBytes+n > f.memBudget) {
 			q.spilled++
-			toFile = append(toFile, spill.Item{Host: it.host, URL: it.url, Key: it.key, Via: it.via, Seed: it.seed, Depth: it.depth})
+			toFile = append(toFile, toSpill(it))
 			continue
 		}
 		q.items = append(q.items, it)
@@ -140,6 +140,12 @@ func (f *frontier) push(items ...item) {
 	}
 	f.mu.Unlock()
 	f.cond.Broadcast()
+}
+
+// toSpill and fromSpill convert between a queue item and its row in the
+// spill file.
+func toSpill(it item) spill.Item {
+	return spill.Item{Host: it.host, URL: it.url, Key: it.key, Via: it.via, Seed: it.seed, Depth: it.depth}
 }
 
 func fromSpill(s spill.Item) item {
