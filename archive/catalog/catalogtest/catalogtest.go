@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Catalog) {
 		{"SearchPaging", testSearchPaging},
 		{"SearchSnippet", testSearchSnippet},
 		{"SearchUnicode", testSearchUnicode},
+		{"BrokenTextStoredClean", testBrokenTextStoredClean},
 		{"SearchHostileQueries", testSearchHostileQueries},
 		{"Select", testSelect},
 		{"FirstByPayload", testFirstByPayload},

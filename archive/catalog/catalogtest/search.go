@@ -222,6 +222,27 @@ func testSearchSnippet(t *testing.T, cat catalog.Catalog) {
 	}
 }
 
+// testBrokenTextStoredClean: a title and text with NUL and invalid UTF-8
+// (from a broken page) are stored as catalog.CleanText makes them, by
+// every backend alike, and searched as stored.
+func testBrokenTextStoredClean(t *testing.T, cat catalog.Catalog) {
+	putFillers(t, cat)
+	e := article(1, "news.example", "Broken\x00 page \xff here", "The zep\x00pelin flew over the\x00 \xfe city.")
+	put(t, cat, e)
+	got, err := cat.Get(t.Context(), e.CaptureID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "Broken page \uFFFD here" || got.Text != "The zeppelin flew over the \uFFFD city." {
+		t.Errorf("stored title %q, text %q", got.Title, got.Text)
+	}
+	for _, q := range []string{"zeppelin", `"zeppelin flew"`, `"broken page"`} {
+		if got := hitIDs(search(t, cat, catalog.Query{Text: q})); !sameSet(got, []string{e.CaptureID}) {
+			t.Errorf("Search(%s) = %v, want %s", q, got, e.CaptureID)
+		}
+	}
+}
+
 func testSearchUnicode(t *testing.T, cat catalog.Catalog) {
 	putFillers(t, cat)
 	zurich := article(1, "news.example", "Hochwasser in Zürich", "Die Limmat stieg über die Ufer; Straßen wurden gesperrt.")

@@ -50,15 +50,8 @@ var upsertEntry = func() string {
 		`) ON CONFLICT (capture_id) DO UPDATE SET ` + strings.Join(updates, ", ")
 }()
 
-// clean makes a string storable: PostgreSQL text holds neither NUL nor
-// invalid UTF-8, which an extractor may pass through from a broken page.
-// Valid text is returned unchanged.
-func clean(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
-}
+// clean makes a string storable as every backend stores text.
+func clean(s string) string { return catalog.CleanText(s) }
 
 func cleanAll(ss []string) []string {
 	out := make([]string, len(ss))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/archivist-project/archivist/archive/catalog"
 )
@@ -64,9 +63,9 @@ func (c *Catalog) PutBatch(ctx context.Context, entries []catalog.Entry) error {
 	entries = slices.Clone(entries)
 	for i := range entries {
 		e := &entries[i]
-		// Stored as valid UTF-8, as PostgreSQL stores them: grams split
-		// words as FTS5 does only in valid UTF-8 (see grams.go).
-		e.Title, e.Text = strings.ToValidUTF8(e.Title, "\uFFFD"), strings.ToValidUTF8(e.Text, "\uFFFD")
+		// Stored as PostgreSQL stores them: grams split words as FTS5
+		// does only in such text (see grams.go).
+		e.Title, e.Text = catalog.CleanText(e.Title), catalog.CleanText(e.Text)
 		a, err := entryArgs(*e)
 		if err != nil {
 			return fmt.Errorf("put into catalog %s: entry %d: %w", c.path, i, err)
