@@ -91,7 +91,7 @@ func NewRecorder(st store.Store, cat catalog.Catalog, software archive.Component
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 10 << 20
 	}
-	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger, commits: newCommitter(cat)}
+	return &Recorder{store: st, catalog: cat, software: software, cfg: cfg, log: logger, commits: newCommitter(cat, defaultCommitLinger)}
 }
 
 // ErrExtraction marks a capture that failed because the page could not be
@@ -153,6 +153,14 @@ func (r *Recorder) Capture(ctx context.Context, ex *archive.Exchange, claim Clai
 // any full capture in the archive, has the same payload; a full capture
 // otherwise. Either is linked to the page's latest capture.
 func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract.Article) (written, error) {
+	// Its row is expected from now on: a commit leader waits for it.
+	r.commits.expect()
+	queued := false
+	defer func() {
+		if !queued {
+			r.commits.forget()
+		}
+	}()
 	final := ex.Final()
 	prev, err := r.previous(ctx, art.CanonicalURL, final.URL)
 	if err != nil {
@@ -235,7 +243,8 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 		return written{}, err
 	}
 	entry := NewEntry(prov, art, provRef)
-	if err := r.commits.put(ctx, entry); err != nil {
+	queued = true
+	if err := r.commits.put(ctx, entry, true); err != nil {
 		r.noteUncertain(id)
 		return written{}, fmt.Errorf("catalog capture %s of %s: %w (the objects are stored; `archivist reindex` adds them)", id, final.URL, err)
 	}

@@ -14,8 +14,10 @@ type CatalogWriter struct{ c *committer }
 
 // NewCatalogWriter returns a CatalogWriter adding rows to cat.
 func NewCatalogWriter(cat catalog.Catalog) *CatalogWriter {
-	return &CatalogWriter{c: newCommitter(cat)}
+	return &CatalogWriter{c: newCommitter(cat, defaultCommitLinger)}
 }
 
 // Put adds e and returns once it is committed.
-func (w *CatalogWriter) Put(ctx context.Context, e catalog.Entry) error { return w.c.put(ctx, e) }
+func (w *CatalogWriter) Put(ctx context.Context, e catalog.Entry) error {
+	return w.c.put(ctx, e, false)
+}

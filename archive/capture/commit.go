@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/archivist-project/archivist/archive/catalog"
 )
@@ -27,12 +28,26 @@ const maxCommitBatch = 256
 // There is no background goroutine: the first caller to find no commit
 // running becomes the leader and commits everything queued, looping while
 // more arrives; the others wait for its answer.
+//
+// A crawl's captures finish one at a time, each a few milliseconds after
+// the last, so a leader that committed at once committed one row nearly
+// every time (three quarters of a crawl's catalog CPU was such one-row
+// transactions, which cost twice a row's share of a batch). So a Recorder
+// announces each capture it starts writing (expect), and a leader waits,
+// up to linger, for the rows of captures being written: while their
+// objects go to the store, a transaction's worth of rows gathers. A
+// caller that writes alone does not wait: nothing is expected.
 type committer struct {
-	cat catalog.Catalog
+	cat    catalog.Catalog
+	linger time.Duration
 
 	mu      sync.Mutex
 	queue   []*pendingRow
 	leading bool
+	// coming counts the captures being written whose rows are not queued
+	// yet; arrived wakes a lingering leader when one is queued or given up.
+	coming  int
+	arrived chan struct{}
 }
 
 type pendingRow struct {
@@ -40,21 +55,59 @@ type pendingRow struct {
 	done  chan error // buffered: the leader never blocks on it
 }
 
-func newCommitter(cat catalog.Catalog) *committer {
-	return &committer{cat: cat}
+// defaultCommitLinger is how long a leader waits for the rows of captures
+// being written. Writing a capture's three objects (fsync included) takes
+// a few to a few tens of milliseconds; a capture's row waits at most this
+// much longer to be committed.
+const defaultCommitLinger = 25 * time.Millisecond
+
+func newCommitter(cat catalog.Catalog, linger time.Duration) *committer {
+	return &committer{cat: cat, linger: linger, arrived: make(chan struct{}, 1)}
 }
 
-// put adds e to the catalog and returns once it is committed.
-func (c *committer) put(ctx context.Context, e catalog.Entry) error {
+// expect announces a row: a capture is being written, and its row will be
+// put (with expected set) unless the capture fails first (forget).
+func (c *committer) expect() {
+	c.mu.Lock()
+	c.coming++
+	c.mu.Unlock()
+}
+
+// forget withdraws a row expect announced that will not come.
+func (c *committer) forget() {
+	c.mu.Lock()
+	c.coming--
+	c.mu.Unlock()
+	c.wake()
+}
+
+// wake tells a lingering leader that what it waits for changed.
+func (c *committer) wake() {
+	select {
+	case c.arrived <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// put adds e to the catalog and returns once it is committed; expected
+// says whether expect announced it.
+func (c *committer) put(ctx context.Context, e catalog.Entry, expected bool) error {
 	bp, ok := c.cat.(batchPutter)
 	if !ok {
+		if expected {
+			c.forget()
+		}
 		return c.cat.Put(ctx, e)
 	}
 	row := &pendingRow{entry: e, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, row)
+	if expected {
+		c.coming--
+	}
 	if c.leading {
 		c.mu.Unlock()
+		c.wake()
 		return <-row.done
 	}
 	c.leading = true
@@ -63,8 +116,16 @@ func (c *committer) put(ctx context.Context, e catalog.Entry) error {
 	return <-row.done
 }
 
-// lead commits queued rows until the queue is empty.
+// lead commits queued rows until the queue is empty, each batch once the
+// rows expected have come, a full batch is queued, or linger has passed.
 func (c *committer) lead(ctx context.Context, bp batchPutter) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	var deadline time.Time
 	for {
 		c.mu.Lock()
 		n := min(len(c.queue), maxCommitBatch)
@@ -73,6 +134,27 @@ func (c *committer) lead(ctx context.Context, bp batchPutter) {
 			c.mu.Unlock()
 			return
 		}
+		if n < maxCommitBatch && c.coming > 0 && c.linger > 0 && ctx.Err() == nil {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(c.linger)
+			}
+			if wait := time.Until(deadline); wait > 0 {
+				c.mu.Unlock()
+				if timer == nil {
+					timer = time.NewTimer(wait)
+				} else {
+					timer.Reset(wait)
+				}
+				select {
+				case <-c.arrived:
+				case <-timer.C:
+				case <-ctx.Done():
+				}
+				timer.Stop()
+				continue
+			}
+		}
+		deadline = time.Time{}
 		batch := c.queue[:n:n]
 		c.queue = c.queue[n:]
 		c.mu.Unlock()

@@ -62,13 +62,13 @@ func commitEntry(i int) catalog.Entry {
 // behind it, then opens the gate and returns every caller's error.
 func putConcurrently(t *testing.T, g *gatedCatalog, entries []catalog.Entry) []error {
 	t.Helper()
-	c := newCommitter(g)
+	c := newCommitter(g, 0)
 	errs := make([]error, len(entries))
 	var wg sync.WaitGroup
-	wg.Go(func() { errs[0] = c.put(t.Context(), entries[0]) })
+	wg.Go(func() { errs[0] = c.put(t.Context(), entries[0], false) })
 	waitQueued(t, c, 0) // the leader has taken its row and waits at the gate
 	for i := 1; i < len(entries); i++ {
-		wg.Go(func() { errs[i] = c.put(t.Context(), entries[i]) })
+		wg.Go(func() { errs[i] = c.put(t.Context(), entries[i], false) })
 	}
 	waitQueued(t, c, len(entries)-1)
 	close(g.gate)
@@ -130,5 +130,89 @@ func TestGroupCommitFailsOnlyTheBadRow(t *testing.T) {
 	n, err := g.Count(t.Context(), catalog.Filter{})
 	if err != nil || n != len(entries)-1 {
 		t.Fatalf("catalog holds %d rows (%v), want %d: the good rows of a failed batch must still land", n, err, len(entries)-1)
+	}
+}
+
+// TestGroupCommitWaitsForExpectedRows: captures being written announce
+// their rows, and the leader waits for them instead of committing its own
+// row alone; it commits as soon as the last one comes, long before its
+// linger runs out.
+func TestGroupCommitWaitsForExpectedRows(t *testing.T) {
+	g := openGated(t)
+	close(g.gate)
+	c := newCommitter(g, time.Minute)
+	for range 3 {
+		c.expect()
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 20 * time.Millisecond) // rows finish one by one
+			errs[i] = c.put(t.Context(), commitEntry(i), true)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("put %d: %v", i, err)
+		}
+	}
+	if len(g.batches) != 1 || g.batches[0] != 3 {
+		t.Errorf("batches committed = %v, want the three rows in one", g.batches)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("the commit took %v: the leader waited out its linger although every expected row had come", took)
+	}
+}
+
+// TestGroupCommitStopsWaitingForFailedCaptures: a capture that fails
+// before its row withdraws it, and the leader commits without waiting out
+// its linger.
+func TestGroupCommitStopsWaitingForFailedCaptures(t *testing.T) {
+	g := openGated(t)
+	close(g.gate)
+	c := newCommitter(g, time.Minute)
+	c.expect()
+	c.expect()
+	done := make(chan error, 1)
+	go func() { done <- c.put(t.Context(), commitEntry(0), true) }()
+	waitQueued(t, c, 1)
+	c.forget()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the leader still waits for a row that was withdrawn")
+	}
+	n, err := g.Count(t.Context(), catalog.Filter{})
+	if err != nil || n != 1 {
+		t.Fatalf("catalog holds %d rows (%v), want 1", n, err)
+	}
+}
+
+// TestGroupCommitLingersAtMostItsLinger: a row that never comes (nor is
+// withdrawn) delays the others by the linger, no more.
+func TestGroupCommitLingersAtMostItsLinger(t *testing.T) {
+	g := openGated(t)
+	close(g.gate)
+	c := newCommitter(g, 50*time.Millisecond)
+	c.expect()
+	c.expect()
+	start := time.Now()
+	if err := c.put(t.Context(), commitEntry(0), true); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Errorf("committed after %v, before the linger of 50ms although a row was expected", took)
+	}
+	c.mu.Lock()
+	coming := c.coming
+	c.mu.Unlock()
+	if coming != 1 {
+		t.Errorf("%d rows still expected, want 1", coming)
 	}
 }

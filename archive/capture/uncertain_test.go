@@ -67,6 +67,13 @@ func TestUncertainWriteIsSettled(t *testing.T) {
 	if strings.Join(kinds, ",") != "response,revisit" {
 		t.Errorf("catalog kinds = %v, want the settled capture then a revisit", kinds)
 	}
+	// The failed capture withdrew its row: no commit waits for it.
+	rec.commits.mu.Lock()
+	coming := rec.commits.coming
+	rec.commits.mu.Unlock()
+	if coming != 0 {
+		t.Errorf("%d catalog rows still expected after both captures ended, want 0", coming)
+	}
 	var problems []string
 	if _, err := Verify(context.Background(), base, cat, 1<<20, func(p Problem) { problems = append(problems, p.String()) }); err != nil {
 		t.Fatal(err)
