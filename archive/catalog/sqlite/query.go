@@ -36,24 +36,27 @@ func (e searchExpr) fts5() string { return e.render(false) }
 // and ranking use this rendering.
 func (e searchExpr) fts5Match() string { return e.render(true) }
 
+// rankedPhrases returns, for each phrase of fts5Match that can occur in a
+// match (the terms of the groups, in the order fts5Match writes them), the
+// FTS5 query of that phrase alone, in the columns fts5Match searches it
+// in. The excluded terms follow them in fts5Match as further phrases.
+func (e searchExpr) rankedPhrases() []string {
+	gramsOf := e.gramsOf(true)
+	var out []string
+	for _, group := range e.Groups {
+		for _, t := range group {
+			out = append(out, termMatch(t, gramsOf))
+		}
+	}
+	return out
+}
+
 // render writes the expression with the column filter {title text} on
 // the whole, or, when useGrams and a phrase goes to the gram columns, on
 // each term (FTS5 intersects nested column filters, so the outer one
 // would exclude the grams).
 func (e searchExpr) render(useGrams bool) string {
-	var gramsOf map[string]string // the gram phrase of each term that has one
-	if useGrams {
-		for _, terms := range append(slices.Clone(e.Groups), e.Excluded) {
-			for _, t := range terms {
-				if g, ok := phraseGrams(t.Text); ok {
-					if gramsOf == nil {
-						gramsOf = map[string]string{}
-					}
-					gramsOf[t.Text] = g
-				}
-			}
-		}
-	}
+	gramsOf := e.gramsOf(useGrams)
 	var b strings.Builder
 	if gramsOf == nil {
 		b.WriteString("{title text} : ")
@@ -75,6 +78,26 @@ func (e searchExpr) render(useGrams bool) string {
 	return b.String()
 }
 
+// gramsOf returns the gram phrase of each term that has one, or nil when
+// none has or !useGrams.
+func (e searchExpr) gramsOf(useGrams bool) map[string]string {
+	if !useGrams {
+		return nil
+	}
+	var gramsOf map[string]string
+	for _, terms := range append(slices.Clone(e.Groups), e.Excluded) {
+		for _, t := range terms {
+			if g, ok := phraseGrams(t.Text); ok {
+				if gramsOf == nil {
+					gramsOf = map[string]string{}
+				}
+				gramsOf[t.Text] = g
+			}
+		}
+	}
+	return gramsOf
+}
+
 // fts5String quotes s as an FTS5 string literal.
 func fts5String(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
@@ -89,14 +112,21 @@ func writeAlternatives(b *strings.Builder, terms []query.Term, gramsOf map[strin
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		switch g, ok := gramsOf[t.Text]; {
-		case gramsOf == nil:
+		if gramsOf == nil {
 			b.WriteString(fts5String(t.Text))
-		case ok:
-			b.WriteString("{title_grams text_grams} : " + fts5String(g))
-		default:
-			b.WriteString("{title text} : " + fts5String(t.Text))
+		} else {
+			b.WriteString(termMatch(t, gramsOf))
 		}
 	}
 	b.WriteByte(')')
+}
+
+// termMatch is the FTS5 query of term t alone with its column filter: its
+// gram phrase in the gram columns when it has one, else the term in title
+// and text.
+func termMatch(t query.Term, gramsOf map[string]string) string {
+	if g, ok := gramsOf[t.Text]; ok {
+		return "{title_grams text_grams} : " + fts5String(g)
+	}
+	return "{title text} : " + fts5String(t.Text)
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -20,12 +22,26 @@ const (
 	maxSearchLimit = 1000
 )
 
-// searchRanking is BM25 over title, text, host and the grams of title and
-// text. A title match weighs five times a text match: a term in the
-// headline says more about what an article is about than one in its body;
-// a phrase found through grams weighs as it would in its column. The host
-// column only serves the host filter and weighs nothing.
-const searchRanking = `bm25(captures_fts, 5.0, 1.0, 0.0, 5.0, 1.0)`
+// searchRanking is BM25 (rankFunc) over title, text, host and the grams
+// of title and text, followed by the IDFs of the query's phrases. A title
+// match weighs five times a text match: a term in the headline says more
+// about what an article is about than one in its body; a phrase found
+// through grams weighs as it would in its column. The host column only
+// serves the host filter and weighs nothing.
+const searchRanking = rankFunc + `(captures_fts, 5.0, 1.0, 0.0, 5.0, 1.0`
+
+// defaultIDFSample is how many of the newest captures a phrase's IDF is
+// counted in. Counting it in the whole catalog, as FTS5's bm25() does,
+// was the floor of a search's time at a million captures (see rankFunc);
+// in a sample of 100,000 it costs at most a tenth of that, and the IDF
+// of a phrase in more than a few hundred of them differs from the whole
+// catalog's by a few percent (less for a frequent one: a phrase in half
+// the captures weighs nothing either way). In a catalog of at most this
+// many captures the sample is the whole catalog, so the ranking is
+// exactly bm25()'s. Newest, because the newest matches are the ones
+// ranked (see catalog.RankWindow), and because in a news archive the
+// words that are common change with the news.
+const defaultIDFSample = 100000
 
 // hintScanLimit bounds the index scan that finds the rowid range a
 // filter's captures lie in (see rowidHint).
@@ -54,7 +70,7 @@ func (c *Catalog) Search(ctx context.Context, q catalog.Query) ([]catalog.Hit, e
 		return nil, fmt.Errorf("search catalog %s for %q: %w", c.path, q.Text, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	s, err := newSearcher(ctx, tx, expr, q.Filter, c.rankWindow)
+	s, err := newSearcher(ctx, tx, expr, q.Filter, c.rankWindow, c.idfSample)
 	if err != nil {
 		return nil, fmt.Errorf("search catalog %s for %q: %w", c.path, q.Text, err)
 	}
@@ -95,14 +111,33 @@ type searcher struct {
 	from, where string
 	args        []any
 	joined      bool // from joins captures, for the filter
+	// ranking is the SQL of a match's rank; rankArgs its arguments, the
+	// IDFs of the phrases of match.
+	ranking  string
+	rankArgs []any
 }
 
-func newSearcher(ctx context.Context, tx *sql.Tx, expr searchExpr, f catalog.Filter, window int) (*searcher, error) {
+func newSearcher(ctx context.Context, tx *sql.Tx, expr searchExpr, f catalog.Filter, window, sample int) (*searcher, error) {
 	s := &searcher{tx: tx, terms: expr.fts5(), match: expr.fts5Match(), from: `captures_fts`, size: window}
+	// The phrases of match, in its order: the terms that can match, the
+	// excluded terms, the host. Only the first can occur in a match, so
+	// only their IDFs count; the others weigh nothing whatever their IDF.
+	idfs, err := phraseIDFs(ctx, tx, expr.rankedPhrases(), sample)
+	if err != nil {
+		return nil, err
+	}
+	for range expr.Excluded {
+		idfs = append(idfs, 0)
+	}
 	if query.Searchable(f.Host) {
 		// ^ anchors the phrase at the column's first token; the exact
 		// comparison below rules out hosts that merely contain it.
 		s.match = `(` + s.match + `) AND host : ^` + fts5String(f.Host)
+		idfs = append(idfs, 0)
+	}
+	s.ranking = searchRanking + strings.Repeat(", ?", len(idfs)) + `)`
+	for _, v := range idfs {
+		s.rankArgs = append(s.rankArgs, v)
 	}
 	conds, args, err := filterSQL(f)
 	if err != nil {
@@ -136,6 +171,38 @@ func newSearcher(ctx context.Context, tx *sql.Tx, expr searchExpr, f catalog.Fil
 	s.where = strings.Join(append([]string{`captures_fts MATCH ?`}, conds...), " AND ")
 	s.args = args
 	return s, nil
+}
+
+// phraseIDFs returns the IDF of each phrase (an FTS5 query of one phrase)
+// among the newest sample captures, or all of them when there are no more.
+func phraseIDFs(ctx context.Context, tx *sql.Tx, phrases []string, sample int) ([]float64, error) {
+	// The docsize table has a small row per capture: finding the sample's
+	// oldest rowid walks sample entries of its index, not the captures.
+	var first int64
+	n := int64(sample)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM captures_fts_docsize ORDER BY id DESC LIMIT 1 OFFSET ?`, sample-1).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		first = math.MinInt64
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM captures_fts_docsize`).Scan(&n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("size the sample for term weights: %w", err)
+	}
+	idfs := make([]float64, len(phrases))
+	counted := make(map[string]float64, len(phrases))
+	for i, p := range phrases {
+		if v, ok := counted[p]; ok {
+			idfs[i] = v
+			continue
+		}
+		var df int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM captures_fts WHERE captures_fts MATCH ? AND rowid >= ?`, p, first).Scan(&df); err != nil {
+			return nil, fmt.Errorf("count %s for its weight: %w", p, err)
+		}
+		idfs[i] = idf(df, n)
+		counted[p] = idfs[i]
+	}
+	return idfs, nil
 }
 
 // hint is the range of rowids of the captures a filter selects.
@@ -224,18 +291,19 @@ func (s *searcher) window(ctx context.Context, w, want int) ([]ranked, bool, err
 // joins captures anyway, the tie-break columns are sorted on at once.
 func (s *searcher) rankedSQL(cond, outer string) string {
 	if s.joined {
-		return `SELECT id, r FROM (SELECT captures_fts.rowid AS id, ` + searchRanking + ` AS r,
+		return `SELECT id, r FROM (SELECT captures_fts.rowid AS id, ` + s.ranking + ` AS r,
 			c.fetched_at AS fetched_at, c.capture_id AS capture_id FROM ` + s.from + ` WHERE ` + cond + `
 			ORDER BY captures_fts.rowid DESC LIMIT ?) ` + outer + `
 			ORDER BY r, fetched_at DESC, capture_id LIMIT ?`
 	}
-	return `SELECT id, r FROM (SELECT rowid AS id, ` + searchRanking + ` AS r FROM captures_fts WHERE ` + cond + `
+	return `SELECT id, r FROM (SELECT rowid AS id, ` + s.ranking + ` AS r FROM captures_fts WHERE ` + cond + `
 		ORDER BY rowid DESC LIMIT ?) ` + outer + ` ORDER BY r LIMIT ?`
 }
 
-// rank runs a query of rowids and ranks.
+// rank runs a query of rowids and ranks (rankedSQL): its first arguments
+// are the ranking's, args the rest.
 func (s *searcher) rank(ctx context.Context, query string, args ...any) ([]ranked, error) {
-	rows, err := s.tx.QueryContext(ctx, query, args...)
+	rows, err := s.tx.QueryContext(ctx, query, append(slices.Clip(s.rankArgs), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +421,7 @@ func (s *searcher) hits(ctx context.Context, page []ranked) ([]catalog.Hit, erro
 	hits := make([]catalog.Hit, 0, len(page))
 	for _, r := range page {
 		if h, ok := byID[r.id]; ok {
-			// bm25 is lower-is-better; Hit.Score is higher-is-better.
+			// BM25's rank is lower-is-better; Hit.Score is higher-is-better.
 			h.Score = -r.rank
 			hits = append(hits, h)
 		}

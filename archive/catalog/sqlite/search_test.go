@@ -107,15 +107,16 @@ func TestSearchQueryPlans(t *testing.T) {
 		{"month", catalog.Filter{Since: since, Until: since.AddDate(0, 1, 0)}},
 		{"language", catalog.Filter{Language: "en"}},
 	} {
-		s, err := newSearcher(ctx, tx, parseSearch("harbour ferry"), tc.filter, 10)
+		s, err := newSearcher(ctx, tx, parseSearch("harbour ferry"), tc.filter, 10, defaultIDFSample)
 		if err != nil {
 			t.Fatal(err)
 		}
 		args := append([]any{s.match}, s.args...)
+		rankArgs := append(slices.Clip(s.rankArgs), args...)
 		noScan := []string{"SCAN c\n", "SCAN c USING", "SCAN captures\n", "SCAN captures USING", "USING INDEX"}
 		check(t, tc.name+" window bound", plan(s.rowidAtSQL(), append(args, 9)...),
 			[]string{"SCAN captures_fts VIRTUAL TABLE"}, append(noScan, "TEMP B-TREE"))
-		rankPlan := plan(s.rankedSQL(s.where, ""), append(args, 10, 20)...)
+		rankPlan := plan(s.rankedSQL(s.where, ""), append(rankArgs, 10, 20)...)
 		check(t, tc.name+" ranking", rankPlan, []string{"SCAN captures_fts VIRTUAL TABLE"}, noScan)
 		// One sort, of the window's ranks: FTS5 hands the window over in
 		// rowid order by itself.

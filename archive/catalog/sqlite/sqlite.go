@@ -61,6 +61,9 @@ type Catalog struct {
 	// rankWindow is how many matches Search ranks at a time
 	// (catalog.RankWindow); tests make it small.
 	rankWindow int
+	// idfSample is how many of the newest captures Search counts each
+	// phrase in for its IDF (defaultIDFSample); tests make it small.
+	idfSample int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -81,7 +84,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Catalog, erro
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	c := &Catalog{path: abs, logger: logger, rankWindow: catalog.RankWindow}
+	c := &Catalog{path: abs, logger: logger, rankWindow: catalog.RankWindow, idfSample: defaultIDFSample}
 	if err := c.open(ctx); err != nil {
 		_ = c.closePools()
 		return nil, err
