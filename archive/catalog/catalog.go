@@ -96,7 +96,15 @@ type Hit struct {
 // first: the first page shows the best of the latest RankWindow matches
 // that pass the filter, and paging continues into the next window when
 // one is used up. A query with fewer matches is ranked whole.
-const RankWindow = 10000
+//
+// The window's size trades latency for how far back the first page looks:
+// at a million captures, ranking a window took SQLite about 5 µs a match
+// (its positions and its document length), so 50 ms for 10,000, the
+// largest part of a search once term weights stopped being counted over
+// the whole catalog. 5,000 latest matches reach back further than any
+// reader pages, and the search's 95th percentile there went from about
+// 105 to 80 ms of CPU.
+const RankWindow = 5000
 
 // Query is a full-text search.
 type Query struct {
