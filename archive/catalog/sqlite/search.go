@@ -33,14 +33,14 @@ const searchRanking = rankFunc + `(captures_fts, 5.0, 1.0, 0.0, 5.0, 1.0`
 // defaultIDFSample is how many of the newest captures a phrase's IDF is
 // counted in. Counting it in the whole catalog, as FTS5's bm25() does,
 // was the floor of a search's time at a million captures (see rankFunc);
-// in a sample of 100,000 it costs at most a tenth of that, and the IDF
-// of a phrase in more than a few hundred of them differs from the whole
-// catalog's by a few percent (less for a frequent one: a phrase in half
-// the captures weighs nothing either way). In a catalog of at most this
-// many captures the sample is the whole catalog, so the ranking is
-// exactly bm25()'s. Newest, because the newest matches are the ones
-// ranked (see catalog.RankWindow), and because in a news archive the
-// words that are common change with the news.
+// in the sample it costs what it costs in a catalog of this size, however
+// large the catalog grows. Sampling moves the IDF of a phrase found in a
+// few hundred of them by about 1 %; what it weighs by is the vocabulary
+// of the newest captures, not of the whole catalog. Newest, because the
+// newest matches are the ones ranked (see catalog.RankWindow), and
+// because in a news archive the words that are common change with the
+// news. In a catalog of at most this many captures the sample is the
+// whole catalog, so the ranking is exactly bm25()'s.
 const defaultIDFSample = 100000
 
 // hintScanLimit bounds the index scan that finds the rowid range a
