@@ -119,13 +119,7 @@ func (c *committer) put(ctx context.Context, e catalog.Entry, expected bool) err
 // lead commits queued rows until the queue is empty, each batch once the
 // rows expected have come, a full batch is queued, or linger has passed.
 func (c *committer) lead(ctx context.Context, bp batchPutter) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	var deadline time.Time
+	var deadline time.Time // of the batch being gathered; zero before its first wait
 	for {
 		c.mu.Lock()
 		n := min(len(c.queue), maxCommitBatch)
@@ -140,17 +134,7 @@ func (c *committer) lead(ctx context.Context, bp batchPutter) {
 			}
 			if wait := time.Until(deadline); wait > 0 {
 				c.mu.Unlock()
-				if timer == nil {
-					timer = time.NewTimer(wait)
-				} else {
-					timer.Reset(wait)
-				}
-				select {
-				case <-c.arrived:
-				case <-timer.C:
-				case <-ctx.Done():
-				}
-				timer.Stop()
+				c.await(ctx, wait)
 				continue
 			}
 		}
@@ -159,6 +143,18 @@ func (c *committer) lead(ctx context.Context, bp batchPutter) {
 		c.queue = c.queue[n:]
 		c.mu.Unlock()
 		c.commit(ctx, bp, batch)
+	}
+}
+
+// await returns when a row is queued or withdrawn, after wait, or when ctx
+// is done, whichever comes first.
+func (c *committer) await(ctx context.Context, wait time.Duration) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-c.arrived:
+	case <-timer.C:
+	case <-ctx.Done():
 	}
 }
 
