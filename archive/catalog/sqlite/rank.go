@@ -132,14 +132,8 @@ func rankBM25(tls *libc.TLS, pAPI, fts, ctx uintptr, nArgs int32, args uintptr) 
 	const frameSize = 16
 	out := tls.Alloc(frameSize)
 	defer tls.Free(frameSize)
-	var rowCount, tokenCount int64
 	var instCount, docTokens int32
-	rc := callOut(tls, api.FxRowCount, fts, out)
-	rowCount = load[int64](out)
-	if rc == sqlite3.SQLITE_OK {
-		rc = call(tls, api.FxColumnTotalSize, fts, -1, out)
-		tokenCount = load[int64](out)
-	}
+	avgdl, rc := averageLength(tls, api, fts, out)
 	if rc == sqlite3.SQLITE_OK {
 		rc = callOut(tls, api.FxInstCount, fts, out)
 		instCount = load[int32](out)
@@ -167,16 +161,45 @@ func rankBM25(tls *libc.TLS, pAPI, fts, ctx uintptr, nArgs int32, args uintptr) 
 		sqlite3.Xsqlite3_result_error_code(tls, ctx, rc)
 		return
 	}
-	avgdl := 1.0
-	if rowCount > 0 && tokenCount > 0 {
-		avgdl = float64(tokenCount) / float64(rowCount)
-	}
 	lengthNorm := bm25K1 * (1 - bm25B + bm25B*float64(docTokens)/avgdl)
 	score := 0.0
 	for i, f := range freq {
 		score += arg(columns+i) * (f * (bm25K1 + 1)) / (f + lengthNorm)
 	}
 	sqlite3.Xsqlite3_result_double(tls, ctx, -score)
+}
+
+// averageLength returns the table's average document length in tokens,
+// which BM25 compares each row's length to. FTS5 reads the table's totals
+// from its index on every call, so the value is computed on the query's
+// first row and kept with the query (auxiliary data, which FTS5 frees
+// with the cursor), as bm25() keeps its own. out is 8 bytes of C memory
+// to use.
+func averageLength(tls *libc.TLS, api *sqlite3.TFts5ExtensionApi, fts, out uintptr) (float64, int32) {
+	getAux := *(*func(tls *libc.TLS, fts uintptr, clear int32) uintptr)(unsafe.Pointer(&struct{ uintptr }{api.FxGetAuxdata}))
+	if p := getAux(tls, fts, 0); p != 0 {
+		return load[float64](p), sqlite3.SQLITE_OK
+	}
+	rc := callOut(tls, api.FxRowCount, fts, out)
+	rows := load[int64](out)
+	if rc != sqlite3.SQLITE_OK {
+		return 0, rc
+	}
+	if rc = call(tls, api.FxColumnTotalSize, fts, -1, out); rc != sqlite3.SQLITE_OK {
+		return 0, rc
+	}
+	avgdl := 1.0
+	if tokens := load[int64](out); rows > 0 && tokens > 0 {
+		avgdl = float64(tokens) / float64(rows)
+	}
+	p := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(avgdl)))
+	if p == 0 {
+		return 0, sqlite3.SQLITE_NOMEM
+	}
+	store(p, avgdl)
+	setAux := *(*func(tls *libc.TLS, fts, aux, free uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{api.FxSetAuxdata}))
+	// On failure FTS5 frees p itself.
+	return avgdl, setAux(tls, fts, p, cFunc(sqlite3.Xsqlite3_free))
 }
 
 // call calls an extension API method of the shape
