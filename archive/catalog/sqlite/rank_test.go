@@ -155,12 +155,18 @@ func TestRankIDFsFromTheNewestCaptures(t *testing.T) {
 			}
 		}
 	}
-	// The sample is what Search ranks with: a catalog whose sample holds
-	// no "early" ranks it as a word in none of its captures would be.
+	// The sample is what Search ranks with. In the newest 40 captures
+	// "early" is in none (it weighs as the rarest word) and "late" in all
+	// (it weighs nothing), so every hit ranked first must hold "early".
 	c.idfSample = 40
-	hits, err := c.Search(ctx, catalog.Query{Text: "early OR late", Limit: 3})
-	if err != nil || len(hits) == 0 {
-		t.Fatalf("Search: %d hits, %v", len(hits), err)
+	hits, err := c.Search(ctx, catalog.Query{Text: "early OR late", Limit: 5})
+	if err != nil || len(hits) != 5 {
+		t.Fatalf("Search: %d hits, %v; want 5", len(hits), err)
+	}
+	for i, h := range hits {
+		if !strings.HasSuffix(h.Entry.Text, " early") {
+			t.Errorf("hit %d (%s) does not hold \"early\": the sample's weights were not used", i, h.Entry.CaptureID)
+		}
 	}
 }
 
