@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/archivist-project/archivist/cmd/archivist/internal/cli"
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.Run(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, GOMAXPROCS: runtime.GOMAXPROCS})
+	err := cli.Run(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, GOMAXPROCS: runtime.GOMAXPROCS, SetGCPercent: debug.SetGCPercent})
 	stop()
 	os.Exit(cli.ExitCode(err, os.Stderr))
 }

@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -110,6 +111,12 @@ type Machine struct {
 	Modified     bool      `json:"modified,omitempty"`
 	LoadAvgStart string    `json:"load_average_start,omitempty"`
 	LoadAvgEnd   string    `json:"load_average_end,omitempty"`
+	// GOGC is the garbage collector's target while the stages ran (the
+	// crawl sets its own, the same unless GOGC is in the environment).
+	GOGC int `json:"gogc"`
+	// PGO names the profile the binary was built with (cmd/archivist's
+	// default.pgo unless built with -pgo=off; empty without one).
+	PGO string `json:"pgo,omitempty"`
 	// HarnessPeakRSSBytes is this process's peak resident set over the
 	// stages (all stages share it).
 	HarnessPeakRSSBytes uint64 `json:"harness_peak_rss_bytes,omitempty"`
@@ -383,6 +390,7 @@ func machine() Machine {
 		Started: time.Now().UTC(), NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		OS: runtime.GOOS, Arch: runtime.GOARCH, CPUModel: cpuModel(), GoVersion: runtime.Version(),
 		Software: archive.Software().Version, LoadAvgStart: loadAverage(),
+		GOGC: gcPercent(),
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
@@ -391,6 +399,8 @@ func machine() Machine {
 				m.Commit = s.Value
 			case "vcs.modified":
 				m.Modified = s.Value == "true"
+			case "-pgo":
+				m.PGO = filepath.Base(s.Value)
 			}
 		}
 	}
@@ -449,4 +459,14 @@ func targets(rep *Report) []Target {
 	add("storage overhead per capture", 100*p.Storage.Overhead, 15, "<", "%")
 	add("captured of generated pages", float64(p.Captured), float64(p.Generated), ">=", "pages")
 	return out
+}
+
+// gcPercent is the garbage collector's current GOGC (-1: off).
+func gcPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int(s[0].Value.Uint64())
 }

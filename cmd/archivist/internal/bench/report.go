@@ -20,8 +20,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nArchivist %s, commit %s, %s, %d CPUs (%s), load average %s at start, %s at end\n",
 		m.Software, orDash(commit), m.GoVersion, m.NumCPU, orDash(m.CPUModel), orDash(m.LoadAvgStart), orDash(m.LoadAvgEnd))
-	fmt.Fprintf(&b, "Fixture: %d article pages on %d hosts (%d a host, seed %d), %d section pages (the seeds), from %d real pages, %.0f KB a page on average\n",
-		f.Pages, f.Hosts, f.PerHost, f.Seed, f.SeedURLs, f.SourcePages, f.MeanPageBytes/1024)
+	fmt.Fprintf(&b, "Fixture: %d article pages on %d hosts (%d a host, seed %d), %d section pages (the seeds), from %d real pages",
+		f.Pages, f.Hosts, f.PerHost, f.Seed, f.SeedURLs, f.SourcePages)
+	if f.MeanPageBytes > 0 { // measured by the stages, which fetch every page
+		fmt.Fprintf(&b, ", %.0f KB a page on average", f.MeanPageBytes/1024)
+	}
+	fmt.Fprintf(&b, "; GOGC %d, profile-guided build: %s\n", m.GOGC, orDash(m.PGO))
 
 	if len(r.Stages) > 0 {
 		b.WriteString("\nEach stage alone, in process, over the same pages (CPU from getrusage):\n\n")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -44,6 +45,8 @@ func runBench(ctx context.Context, args []string, io IO) error {
 	if *only != "" && *only != "stages" && *only != "pipeline" {
 		return usagef("bench: --only must be stages or pipeline, not %q", *only)
 	}
+	// The stages run with the collector's target the crawl runs with.
+	crawlGC(io, slog.New(slog.DiscardHandler))
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: find the archivist binary to run as a child: %w", err)

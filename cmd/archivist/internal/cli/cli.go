@@ -37,6 +37,10 @@ type IO struct {
 	// raise the process's Ps with it (see crawlProcs). main sets it;
 	// tests running commands in process leave it nil.
 	GOMAXPROCS func(int) int
+	// SetGCPercent, when set, is debug.SetGCPercent: `crawl`, `serve` and
+	// `bench` raise the collector's target with it (see crawlGC). main
+	// sets it; tests running commands in process leave it nil.
+	SetGCPercent func(int) int
 }
 
 // Exit statuses.

@@ -109,6 +109,7 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 		return usagef("crawl: %v", err)
 	}
 	crawlProcs(io, a.log)
+	crawlGC(io, a.log)
 	stopProfile, err := startCPUProfile(io)
 	if err != nil {
 		return err

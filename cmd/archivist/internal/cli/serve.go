@@ -72,6 +72,7 @@ func runServe(ctx context.Context, args []string, io IO) error {
 	}
 	log := a.log
 	crawlProcs(io, log)
+	crawlGC(io, log)
 	df, err := openDaemonFrontier(ctx, cfg, a.dir, log)
 	if err != nil {
 		a.Close()
