@@ -51,13 +51,14 @@ func BenchmarkPut(b *testing.B) {
 	reportCPU(b, start, i)
 }
 
-// BenchmarkPutBatch measures batches of 32, 64 and 256 entries per
-// transaction (reindex, migrate-catalog). One op is one entry, so that
-// every batch size writes the same number of entries:
+// BenchmarkPutBatch measures batches of 4 and 8 entries per transaction
+// (a crawl's group commits hold 1 to 8) and of 32 and 256 (reindex,
+// migrate-catalog). One op is one entry, so that every batch size writes
+// the same number of entries:
 //
 //	go test ./archive/catalog/sqlite -run '^$' -bench 'Put' -benchtime 4096x
 func BenchmarkPutBatch(b *testing.B) {
-	for _, size := range []int{32, 64, 256} {
+	for _, size := range []int{4, 8, 32, 256} {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
 			c := openTemp(b)
 			next := benchPool(b)
