@@ -23,7 +23,7 @@ import (
 // records can be told apart from re-extractions.
 const (
 	Name    = "archivist-extract"
-	Version = "0.2.0"
+	Version = "0.2.1"
 )
 
 // MaxBodyBytes is the largest page Extract accepts. The fetcher caps bodies
