@@ -26,8 +26,8 @@ func crawlProcs(io IO, log *slog.Logger) {
 // and the stages `bench` measures. A capture allocates about 2 MB (the
 // parse tree, readability's copies, compression buffers) while its
 // worker's live heap is a few MB, so with Go's default of 100 the
-// collector ran about ten times a second and was 7 % of a crawl's
-// instructions. At 200 a crawl of 3,000 pages executed 7 % fewer user
+// collector ran about ten times a second and took 7–8 % of a crawl's
+// CPU (pprof). At 200 a crawl of 3,000 pages executed 7 % fewer user
 // instructions (255 → 238 billion, `perf stat`), for 34 MB more peak
 // RSS (109 → 143 MB); 300 and 400 saved only 2 and 3 points more, for
 // 220 MB at 400. The live heap does not grow with the pages captured, so
