@@ -108,8 +108,7 @@ func runCrawl(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return usagef("crawl: %v", err)
 	}
-	crawlProcs(io, a.log)
-	crawlGC(io, a.log)
+	tuneForCapture(io, a.log)
 	stopProfile, err := startCPUProfile(io)
 	if err != nil {
 		return err

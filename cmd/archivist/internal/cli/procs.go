@@ -2,6 +2,14 @@ package cli
 
 import "log/slog"
 
+// tuneForCapture sets the runtime up for capture work, as `crawl` and
+// `serve` do: crawlProcs and crawlGC, each unless its environment
+// variable is set.
+func tuneForCapture(io IO, log *slog.Logger) {
+	crawlProcs(io, log)
+	crawlGC(io, log)
+}
+
 // crawlProcsFactor is how many Go Ps `crawl` and `serve` run per CPU the
 // runtime would use by default. Every capture makes seven fsyncs, and a
 // goroutine in fsync keeps its P until the runtime's monitor takes it

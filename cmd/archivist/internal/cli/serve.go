@@ -71,8 +71,7 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	log := a.log
-	crawlProcs(io, log)
-	crawlGC(io, log)
+	tuneForCapture(io, log)
 	df, err := openDaemonFrontier(ctx, cfg, a.dir, log)
 	if err != nil {
 		a.Close()
