@@ -19,6 +19,6 @@ trap 'rm -rf "$tmp"' EXIT
 # not after an older profile's inlining.
 go build -pgo=off -o "$tmp/archivist" ./cmd/archivist
 ARCHIVIST_DEBUG_CPUPROFILE="$tmp/crawl.pprof" \
-	"$tmp/archivist" bench --pages "${PGO_PAGES:-3000}" --only pipeline --work "$tmp/work" --keep >&2
+	"$tmp/archivist" bench --pages "${PGO_PAGES:-3000}" --only pipeline --work "$tmp/work" >&2
 mv "$tmp/crawl.pprof" cmd/archivist/default.pgo
 echo "pgo.sh: wrote cmd/archivist/default.pgo ($(wc -c <cmd/archivist/default.pgo) bytes)" >&2
