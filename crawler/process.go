@@ -121,7 +121,7 @@ func (r *run) discover(from item, pageURL string, links []string) {
 	page := scope.Page{URL: pageURL, Depth: from.depth}
 	var queued []item
 	for _, raw := range links {
-		n, err := urlnorm.Normalize(raw)
+		n, err := r.links.Normalize(raw)
 		if err != nil {
 			r.log.Debug("link ignored", "link", raw, "page", pageURL, "reason", err)
 			continue

@@ -3,7 +3,6 @@ package crawler
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"sync"
 
 	"github.com/archivist-project/archivist/crawler/internal/spill"
@@ -30,11 +29,10 @@ func newSeedItem(raw string) (item, error) {
 
 // newItem makes a queue item of a normalised URL.
 func newItem(normalized, via, seed string, depth int) item {
-	host := ""
-	if u, err := url.Parse(normalized); err == nil {
-		host = u.Hostname()
+	return item{
+		url: normalized, key: urlnorm.KeyOfNormalized(normalized), host: urlnorm.HostOfNormalized(normalized),
+		via: via, seed: seed, depth: depth,
 	}
-	return item{url: normalized, key: urlnorm.Key(normalized), host: host, via: via, seed: seed, depth: depth}
 }
 
 // run holds the state of one Run: everything is fresh per run, so robots.txt,
@@ -49,7 +47,8 @@ type run struct {
 	fetcher  *Fetcher
 	frontier *frontier
 	dedup    *dedup
-	spill    *spill.File // nil: URLMemoryBytes is 0
+	spill    *spill.File   // nil: URLMemoryBytes is 0
+	links    *urlnorm.Memo // discovered links, normalised
 
 	// robots.txt prefetches: one per new host, at most Parallelism at once.
 	robotsSem chan struct{}
@@ -75,6 +74,7 @@ func newRun(ctx context.Context, c *Crawler, id string) (*run, error) {
 		id:      id,
 		log:     log,
 		fetcher: f,
+		links:   urlnorm.NewMemo(urlnorm.DefaultMemoSize),
 
 		robotsSem: make(chan struct{}, max(1, c.cfg.Parallelism)),
 		hosts:     make(map[string]bool),

@@ -31,6 +31,7 @@ import (
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/crawler"
 	"github.com/archivist-project/archivist/crawler/frontier"
+	"github.com/archivist-project/archivist/crawler/urlnorm"
 )
 
 // writeTimeout bounds frontier writes that must happen even while shutting
@@ -46,6 +47,7 @@ type Daemon struct {
 	m       *Metrics
 	fetcher *crawler.Fetcher
 	runID   string
+	links   *urlnorm.Memo // pages' links, normalised
 
 	wake chan struct{} // a worker finished or sources changed
 
@@ -114,6 +116,7 @@ func New(cfg Config, fr frontier.Frontier, sink crawler.Sink, logger *slog.Logge
 	f.SetHostLimits(cfg.HostLimits)
 	return &Daemon{
 		cfg: cfg, fr: fr, sink: sink, log: logger, m: m, fetcher: f, runID: runID,
+		links:    urlnorm.NewMemo(urlnorm.DefaultMemoSize),
 		wake:     make(chan struct{}, 1),
 		sources:  sources,
 		inflight: make(map[int64]*job),

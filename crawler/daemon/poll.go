@@ -142,7 +142,7 @@ func (d *Daemon) pollPage(ctx context.Context, src *source, it frontier.Item, st
 		return pr
 	}
 	links, stored := d.capturePage(ctx, src, res)
-	pr = pollResult{ok: true, status: res.HTTPStatus, found: linksFound(src, links, res.FinalURL, 0, start)}
+	pr = pollResult{ok: true, status: res.HTTPStatus, found: d.linksFound(src, links, res.FinalURL, 0, start)}
 	if stored {
 		pr.validators = &frontier.Validators{ETag: res.ETag, LastModified: res.LastModified}
 	} else {
@@ -243,7 +243,7 @@ func (d *Daemon) pollAuto(ctx context.Context, src *source, start time.Time) pol
 	links, _ := d.capturePage(ctx, src, res)
 	pr = pollResult{ok: true, status: res.HTTPStatus}
 	if len(feeds)+len(sitemaps) == 0 {
-		pr.found = linksFound(src, links, res.FinalURL, 0, start)
+		pr.found = d.linksFound(src, links, res.FinalURL, 0, start)
 		pr.note = "no feeds or sitemaps found; used the page's links"
 		return pr
 	}
@@ -268,7 +268,7 @@ func (d *Daemon) pollAuto(ctx context.Context, src *source, start time.Time) pol
 	pr.note = joinNotes(fmt.Sprintf("%d feeds, %d sitemaps", len(feeds), len(sitemaps)), strings.Join(notes, "; "))
 	if good == 0 {
 		// Every announced document failed: the page's links still count.
-		pr.found = linksFound(src, links, res.FinalURL, 0, start)
+		pr.found = d.linksFound(src, links, res.FinalURL, 0, start)
 	}
 	return pr
 }

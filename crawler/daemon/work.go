@@ -88,7 +88,7 @@ func (d *Daemon) fetchURL(ctx context.Context, it frontier.Item) {
 		if page == "" {
 			page = it.URL
 		}
-		if _, err := d.discover(ctx, src, linksFound(src, out.Links, page, it.Depth, began)); err != nil {
+		if _, err := d.discover(ctx, src, d.linksFound(src, out.Links, page, it.Depth, began)); err != nil {
 			// The links are not recorded: fetch the page again later.
 			d.retry(it, "record discovered links: "+err.Error(), time.Time{}, false)
 			return
@@ -165,12 +165,12 @@ func (d *Daemon) nextRevisit(src *source, it frontier.Item, now time.Time) time.
 
 // linksFound turns a page's links into discoveries within the source's
 // scope, one hop deeper than the page.
-func linksFound(src *source, links []extract.Link, pageURL string, pageDepth int, at time.Time) []frontier.Discovered {
+func (d *Daemon) linksFound(src *source, links []extract.Link, pageURL string, pageDepth int, at time.Time) []frontier.Discovered {
 	self := urlnorm.Key(pageURL)
 	var out []frontier.Discovered
 	for i, l := range links {
-		n, err := urlnorm.Normalize(l.URL)
-		if err != nil || urlnorm.Key(n) == self {
+		n, err := d.links.Normalize(l.URL)
+		if err != nil || urlnorm.KeyOfNormalized(n) == self {
 			continue
 		}
 		if ok, _ := src.rules.Check(n, scope.Page{URL: pageURL, Depth: pageDepth}); !ok {

@@ -118,6 +118,13 @@ func Key(raw string) string {
 	if err != nil {
 		return ""
 	}
+	return KeyOfNormalized(n)
+}
+
+// KeyOfNormalized is Key of a URL that Normalize returned, without
+// normalising it again: discovery has every link's normal form at hand,
+// and normalising is most of what a link costs it.
+func KeyOfNormalized(n string) string {
 	_, rest, _ := strings.Cut(n, "://")
 	rest = strings.TrimPrefix(rest, "www.")
 	pathAndQuery := ""
@@ -132,6 +139,26 @@ func Key(raw string) string {
 		return rest + p + "?" + q
 	}
 	return rest + p
+}
+
+// HostOfNormalized returns the host name of a URL that Normalize returned,
+// as url.URL.Hostname would (an IPv6 address without its brackets), without
+// parsing it again.
+func HostOfNormalized(n string) string {
+	_, rest, _ := strings.Cut(n, "://")
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.HasPrefix(rest, "[") {
+		if end := strings.IndexByte(rest, ']'); end > 0 {
+			return rest[1:end]
+		}
+		return rest
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		return rest[:i]
+	}
+	return rest
 }
 
 // cleanInput strips what browsers strip from an href: leading and trailing

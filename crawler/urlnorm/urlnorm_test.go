@@ -2,6 +2,7 @@ package urlnorm
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -177,5 +178,41 @@ func FuzzNormalize(f *testing.F) {
 		if Key(once) != Key(raw) {
 			t.Fatalf("Key differs between %q and its normal form", raw)
 		}
+		if k := KeyOfNormalized(once); k != Key(raw) {
+			t.Fatalf("KeyOfNormalized(%q) = %q, Key(%q) = %q", once, k, raw, Key(raw))
+		}
+		u, err := url.Parse(once)
+		if err != nil {
+			t.Fatalf("Normalize(%q) = %q, which net/url rejects: %v", raw, once, err)
+		}
+		if h := HostOfNormalized(once); h != u.Hostname() {
+			t.Fatalf("HostOfNormalized(%q) = %q, net/url says %q", once, h, u.Hostname())
+		}
 	})
+}
+
+// TestOfNormalized checks the shortcuts discovery takes on normal forms
+// against the long way round (the fuzz test checks them on any input).
+func TestOfNormalized(t *testing.T) {
+	for _, raw := range append(links,
+		"http://[::ffff:10.0.0.1]:8080//x/./y/%2e%2E/z",
+		"http://[2001:db8::1]/a?b=1",
+		"https://www.example.com:8443/news/story/?id=7&utm_source=x",
+		"http://a_b.example./?%41=%61",
+	) {
+		n, err := Normalize(raw)
+		if err != nil {
+			t.Fatalf("Normalize(%q): %v", raw, err)
+		}
+		u, err := url.Parse(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := HostOfNormalized(n); got != u.Hostname() {
+			t.Errorf("HostOfNormalized(%q) = %q, want %q", n, got, u.Hostname())
+		}
+		if got, want := KeyOfNormalized(n), Key(raw); got != want {
+			t.Errorf("KeyOfNormalized(%q) = %q, want %q", n, got, want)
+		}
+	}
 }
