@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +43,16 @@ func loadEvalPages(tb testing.TB) []evalPage {
 	if err := json.Unmarshal(raw, &truth); err != nil {
 		tb.Fatal(err)
 	}
+	// In a fixed order, so that runs do the same work (instruction counts
+	// compare across builds).
+	ids := make([]string, 0, len(truth))
+	for id := range truth {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	var pages []evalPage
-	for id, t := range truth {
+	for _, id := range ids {
+		t := truth[id]
 		f, err := os.Open(filepath.Join(evalDir, "html", id+".html.gz"))
 		if err != nil {
 			tb.Fatal(err)

@@ -171,11 +171,15 @@ func (r *Recorder) write(ctx context.Context, ex *archive.Exchange, art *extract
 	if err != nil {
 		return written{}, err
 	}
+	// The payload digest is computed here once: the duplicate lookup
+	// needs it, and the WARC writer takes it rather than hash the body
+	// again.
+	payload := warc.SumPayload(final.Body)
 	info := warc.Info{
 		Software: r.software, CaptureID: id, RunID: ex.RunID, UserAgent: ex.UserAgent,
-		Robots: ex.Robots.Policy, Operator: r.cfg.Operator,
+		Robots: ex.Robots.Policy, Operator: r.cfg.Operator, Payload: payload,
 	}
-	dup, err := r.duplicateOf(ctx, prev, final)
+	dup, err := r.duplicateOf(ctx, prev, final, payload.Hex())
 	if err != nil {
 		return written{}, err
 	}

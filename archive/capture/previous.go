@@ -125,11 +125,11 @@ type duplicate struct {
 	samePage bool
 }
 
-// duplicateOf decides whether the payload of final is already archived:
-// first as the page's latest capture (prev, may be nil), then under any
-// URL of the archive. It returns nil when the payload must be stored.
-func (r *Recorder) duplicateOf(ctx context.Context, prev *prior, final *archive.Hop) (*duplicate, error) {
-	payload := payloadSHA256(final.Body)
+// duplicateOf decides whether the payload of final, whose lowercase hex
+// SHA-256 is payload, is already archived: first as the page's latest
+// capture (prev, may be nil), then under any URL of the archive. It
+// returns nil when the payload must be stored.
+func (r *Recorder) duplicateOf(ctx context.Context, prev *prior, final *archive.Hop, payload string) (*duplicate, error) {
 	if prev != nil && prev.target != nil && prev.entry.PayloadSHA256 == payload && prev.entry.Status == final.Status {
 		return &duplicate{target: prev.target, samePage: true}, nil
 	}

@@ -63,8 +63,22 @@ func benchPages(b *testing.B) [][]byte {
 // reports out/in (file bytes per page byte) and framing-B/capture: the
 // file's bytes beyond the page gzipped alone at the same level, i.e. what
 // the records' headers and the warcinfo record cost a capture.
+//
+// In known-payload the payload digest is given (Info.Payload, computed
+// before the timer), as the Recorder gives the one it computed for its
+// duplicate lookup; in unknown-payload the writer computes it, as for
+// other callers.
 func BenchmarkWriteCapture(b *testing.B) {
 	pages := benchPages(b)
+	sums := make([]PayloadSum, len(pages))
+	for i, p := range pages {
+		sums[i] = SumPayload(p)
+	}
+	b.Run("known-payload", func(b *testing.B) { benchWriteCapture(b, pages, sums) })
+	b.Run("unknown-payload", func(b *testing.B) { benchWriteCapture(b, pages, nil) })
+}
+
+func benchWriteCapture(b *testing.B, pages [][]byte, sums []PayloadSum) {
 	wr, err := NewWriter(0)
 	if err != nil {
 		b.Fatal(err)
@@ -94,6 +108,9 @@ func BenchmarkWriteCapture(b *testing.B) {
 				ResponseHeader: http.Header{"Content-Type": {"text/html; charset=utf-8"}, "Date": {"Thu, 26 Nov 2026 23:59:59 GMT"}},
 				Body:           body, RemoteIP: "127.0.0.1", Start: at, End: at.Add(time.Second),
 			}},
+		}
+		if sums != nil {
+			info.Payload = sums[i%len(pages)]
 		}
 		out.Reset()
 		if _, err := wr.WriteCapture(&out, ex, info); err != nil {

@@ -53,11 +53,11 @@ func (wr *Writer) WriteRevisit(w io.Writer, ex *archive.Exchange, info Info, ref
 	return wr.write(w, ex, info, &ref)
 }
 
-// writeRevisit writes the revisit record standing for hop's response.
-func (wr *Writer) writeRevisit(w io.Writer, hop *archive.Hop, infoID, reqID string, ref *RefersTo) (string, string, error) {
+// writeRevisit writes the revisit record standing for hop's response;
+// payload is the lowercase hex SHA-256 of hop.Body.
+func (wr *Writer) writeRevisit(w io.Writer, hop *archive.Hop, infoID, reqID string, ref *RefersTo, payload string) (string, error) {
 	var head bytes.Buffer
 	writeStatusAndHeader(&head, hop)
-	payload := payloadDigest(hop.Body)
 	rb := gowarc.NewRecordBuilder(gowarc.Revisit, wr.opts...)
 	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
 	rb.AddWarcHeader(gowarc.WarcTargetURI, hop.URL)
@@ -77,8 +77,7 @@ func (wr *Writer) writeRevisit(w io.Writer, hop *archive.Hop, infoID, reqID stri
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
-	id, err := wr.emit(w, rb, nil, head.Bytes())
-	return id, payload, err
+	return wr.emit(w, rb, nil, head.Bytes())
 }
 
 // writeStatusAndHeader writes the HTTP status line and header of hop's

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -253,20 +252,97 @@ func TestWriteRejectsEmptyExchange(t *testing.T) {
 	}
 }
 
-func TestHexSHA256(t *testing.T) {
-	sum := sha256.Sum256([]byte("payload"))
-	hexSum := hex.EncodeToString(sum[:])
-	for in, want := range map[string]string{
-		"sha256:" + hexSum:                                    hexSum,
-		"SHA256:" + strings.ToUpper(hexSum):                   hexSum,
-		"sha256:" + base32.StdEncoding.EncodeToString(sum[:]): hexSum,
-		"sha1:" + hexSum:                                      "",
-		"sha256:" + hexSum[:60]:                               "",
-		"sha256:zz" + hexSum[2:]:                              "",
-		"":                                                    "",
+// TestSuppliedPayloadDigest: a PayloadSum made from the final body is
+// what the response (or revisit) record carries, without the writer
+// hashing the body again; one made from anything else is ignored, so a
+// caller's mistake cannot put a wrong WARC-Payload-Digest in a file.
+func TestSuppliedPayloadDigest(t *testing.T) {
+	body := testExchange().Hops[1].Body
+	want := SumPayload(body).Hex()
+	if want != payloadDigest(body) {
+		t.Fatalf("SumPayload = %s, want %s", want, payloadDigest(body))
+	}
+	const bogus = "0000000000000000000000000000000000000000000000000000000000000000"
+	w, err := NewWriter(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// write writes the test exchange with info.Payload = sum(final body)
+	// and returns the final record's WARC-Payload-Digest, the Result's
+	// digest and the problems ReadCapture finds.
+	write := func(revisit bool, sum func(final []byte) PayloadSum) (header, result string, problems []string) {
+		t.Helper()
+		ex := testExchange()
+		info := Info{CaptureID: "20261127T010203Z-AAAAAAAAAA", Payload: sum(ex.Final().Body)}
+		var buf bytes.Buffer
+		var res Result
+		if revisit {
+			res, err = w.WriteRevisit(&buf, ex, info, RefersTo{TargetURI: "http://news.test/story", Date: ex.FetchStart})
+		} else {
+			res, err = w.WriteCapture(&buf, ex, info)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := iawarc.NewReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := r.ReadRecord()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if typ := rec.Header.Get("WARC-Type"); typ == "response" || typ == "revisit" {
+				header = rec.Header.Get("WARC-Payload-Digest")
+			}
+			rec.Content.Close()
+		}
+		c, err := ReadCapture(bytes.NewReader(buf.Bytes()), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return header, res.PayloadSHA256, c.Problems
+	}
+	for _, revisit := range []bool{false, true} {
+		// The digest of the final body itself: written as given.
+		header, result, problems := write(revisit, SumPayload)
+		if header != "sha256:"+want || result != want || len(problems) > 0 {
+			t.Errorf("revisit %v, supplied digest: header %q, result %q, problems %v; want %s and none", revisit, header, result, problems, want)
+		}
+		// Proof that the writer takes it without hashing: a sum of the
+		// very body whose value is wrong (which SumPayload cannot make)
+		// lands in the record as it is. ReadCapture, and so `archivist
+		// verify`, would then report it.
+		header, result, problems = write(revisit, func(b []byte) PayloadSum {
+			s := SumPayload(b)
+			s.hex = bogus
+			return s
+		})
+		if header != "sha256:"+bogus || result != bogus {
+			t.Errorf("revisit %v: header %q, result %q; want the supplied %s", revisit, header, result, bogus)
+		}
+		if !revisit && len(problems) == 0 {
+			t.Errorf("ReadCapture does not report a wrong payload digest")
+		}
+	}
+	// Sums of anything but the final body itself are ignored, even with a
+	// wrong value: an equal copy, a prefix, another body, none.
+	for name, sum := range map[string]func([]byte) PayloadSum{
+		"copy":   func(b []byte) PayloadSum { s := SumPayload(bytes.Clone(b)); s.hex = bogus; return s },
+		"prefix": func(b []byte) PayloadSum { s := SumPayload(b[:len(b)-1]); s.hex = bogus; return s },
+		"other":  func([]byte) PayloadSum { return SumPayload([]byte("another page")) },
+		"empty":  func([]byte) PayloadSum { return SumPayload(nil) },
+		"zero":   func([]byte) PayloadSum { return PayloadSum{} },
 	} {
-		if got := hexSHA256(in); got != want {
-			t.Errorf("hexSHA256(%q) = %q, want %q", in, got, want)
+		for _, revisit := range []bool{false, true} {
+			header, result, problems := write(revisit, sum)
+			if header != "sha256:"+want || result != want || len(problems) > 0 {
+				t.Errorf("%s sum, revisit %v: header %q, result %q, problems %v; want %s and none", name, revisit, header, result, problems, want)
+			}
 		}
 	}
 }

@@ -10,7 +10,8 @@
 //
 // Records are built and serialised by github.com/nlnwa/gowarc/v3, a
 // maintained WARC library from the National Library of Norway that
-// validates records as it builds them; compression uses
+// validates records' header fields and computes their block digests as it
+// builds them (payload digests are the writer's own); compression uses
 // github.com/klauspost/compress/gzip, which is several times faster than the
 // standard library's.
 package warc
@@ -18,7 +19,6 @@ package warc
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -45,6 +45,49 @@ type Info struct {
 	UserAgent string
 	Robots    string // "obey" or "ignore"
 	Operator  string // contact of the operator, if configured
+
+	// Payload is not written to warcinfo: it is the final response's
+	// payload digest, SumPayload(ex.Final().Body), for a caller that
+	// computed it before writing (the Recorder looks it up for
+	// de-duplication), so that the body is not hashed again. The zero
+	// value means unknown: the writer hashes the body.
+	Payload PayloadSum
+}
+
+// PayloadSum is the SHA-256 of a response body, made by SumPayload, and
+// remembers which body it was made from: the writer uses it only for a
+// hop whose Body is that same slice (same first byte in memory, same
+// length), and hashes any other body itself. A digest of an equal copy,
+// of the decoded body or of another page is thus ignored rather than
+// written, and a WARC cannot get a wrong WARC-Payload-Digest from it;
+// what it cannot detect is a body changed in place between SumPayload
+// and the write, which no caller does (a fetched body is never written
+// to again).
+type PayloadSum struct {
+	hex   string
+	first *byte // &body[0]; nil for an empty body
+	n     int
+}
+
+// SumPayload returns the SHA-256 of body.
+func SumPayload(body []byte) PayloadSum {
+	s := PayloadSum{hex: payloadDigest(body), n: len(body)}
+	if len(body) > 0 {
+		s.first = &body[0]
+	}
+	return s
+}
+
+// Hex returns the digest in lowercase hex ("" for the zero PayloadSum).
+func (s PayloadSum) Hex() string { return s.hex }
+
+// of returns the lowercase hex SHA-256 of body: s's when s was made from
+// body itself, computed otherwise.
+func (s PayloadSum) of(body []byte) string {
+	if s.hex != "" && len(body) == s.n && (s.n == 0 || &body[0] == s.first) {
+		return s.hex
+	}
+	return payloadDigest(body)
 }
 
 // Result tells what was written.
@@ -62,8 +105,26 @@ type Result struct {
 // Writer must not be used by two goroutines at once.
 type Writer struct {
 	gz   *gzip.Writer
+	out  copyWriter // gz, as gowarc's marshaler writes to it
 	buf  bytes.Buffer
 	opts []gowarc.WarcRecordOption
+}
+
+// copyWriter is an io.Writer with a ReadFrom that copies through one
+// reused buffer: gowarc's marshaler copies each block with io.Copy, from a
+// reader that has no WriteTo, which would allocate 32 KiB a record.
+type copyWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (c *copyWriter) Write(p []byte) (int, error) { return c.w.Write(p) }
+
+func (c *copyWriter) ReadFrom(r io.Reader) (int64, error) {
+	if c.buf == nil {
+		c.buf = make([]byte, 32<<10)
+	}
+	return io.CopyBuffer(c.w, r, c.buf)
 }
 
 // DefaultLevel is the gzip level of capture WARC files. On the 181 real
@@ -84,8 +145,18 @@ func NewWriter(level int) (*Writer, error) {
 		return nil, fmt.Errorf("create gzip writer: %w", err)
 	}
 	return &Writer{
-		gz: gz,
+		gz:  gz,
+		out: copyWriter{w: gz},
 		opts: []gowarc.WarcRecordOption{
+			// gowarc would otherwise parse every block by its content
+			// type (HTTP message, WARC fields) to find the payload and
+			// hash it a second time besides the block, which for a
+			// response repeats the payload digest we already have (see
+			// writeResponse) and for the other records finds nothing we
+			// want. With it gowarc still checks the header fields and
+			// adds WARC-Record-ID, Content-Length and WARC-Block-Digest,
+			// but treats the block as bytes; WARC-Payload-Digest is ours.
+			gowarc.WithSkipParseBlock(),
 			gowarc.WithAddMissingDigest(true),
 			gowarc.WithAddMissingRecordId(true),
 			gowarc.WithAddMissingContentLength(true),
@@ -122,11 +193,12 @@ func (wr *Writer) write(w io.Writer, ex *archive.Exchange, info Info, ref *Refer
 		if err != nil {
 			return res, err
 		}
-		var respID, payload string
+		payload := info.Payload.of(hop.Body)
+		var respID string
 		if ref != nil && i == len(ex.Hops)-1 {
-			respID, payload, err = wr.writeRevisit(w, hop, infoID, reqID, ref)
+			respID, err = wr.writeRevisit(w, hop, infoID, reqID, ref, payload)
 		} else {
-			respID, payload, err = wr.writeResponse(w, hop, infoID, reqID)
+			respID, err = wr.writeResponse(w, hop, infoID, reqID, payload)
 		}
 		if err != nil {
 			return res, err
@@ -196,24 +268,16 @@ func (wr *Writer) writeRequest(w io.Writer, hop *archive.Hop, infoID string) (st
 	if hop.RemoteIP != "" {
 		rb.AddWarcHeader(gowarc.WarcIPAddress, hop.RemoteIP)
 	}
-	return wr.emit(w, rb, dropEmptyPayloadDigest, block.Bytes())
+	// A request has no body, so no WARC-Payload-Digest: the digest of
+	// nothing says nothing, the field is optional in WARC 1.1 (Heritrix
+	// writes none on requests), and the line would cost 52 bytes a
+	// request after gzip (BenchmarkWriteCapture).
+	return wr.emit(w, rb, nil, block.Bytes())
 }
 
-// emptySHA256 is the hex SHA-256 of no bytes.
-const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-// dropEmptyPayloadDigest removes the WARC-Payload-Digest gowarc adds to a
-// request without a body: the digest of nothing says nothing, the field is
-// optional in WARC 1.1 (Heritrix writes none on requests), and the line
-// costs 52 bytes a request after gzip (BenchmarkWriteCapture).
-func dropEmptyPayloadDigest(rec gowarc.WarcRecord) error {
-	if hexSHA256(rec.WarcHeader().Get(gowarc.WarcPayloadDigest)) == emptySHA256 {
-		rec.WarcHeader().Delete(gowarc.WarcPayloadDigest)
-	}
-	return nil
-}
-
-func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID string) (string, string, error) {
+// writeResponse writes hop's response record; payload is the lowercase
+// hex SHA-256 of hop.Body.
+func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID, payload string) (string, error) {
 	var head bytes.Buffer
 	writeStatusAndHeader(&head, hop)
 
@@ -229,38 +293,14 @@ func (wr *Writer) writeResponse(w io.Writer, hop *archive.Hop, infoID, reqID str
 	if hop.Truncated != "" {
 		rb.AddWarcHeader(gowarc.WarcTruncated, hop.Truncated)
 	}
-	// gowarc computes the payload digest while it checks the record (it
-	// would hash the payload again to check one we gave it), so it is
-	// read from the built record rather than computed here.
-	var payload string
-	id, err := wr.emit(w, rb, func(rec gowarc.WarcRecord) error {
-		payload = hexSHA256(rec.WarcHeader().Get(gowarc.WarcPayloadDigest))
-		if payload == "" {
-			payload = payloadDigest(hop.Body)
-		}
+	// The payload digest is set on the built record, after the
+	// WARC-Block-Digest gowarc adds, where gowarc itself put it when it
+	// parsed the block to compute it. gowarc does not check it: given
+	// before Build, it would only be checked by hashing the payload again.
+	return wr.emit(w, rb, func(rec gowarc.WarcRecord) error {
+		rec.WarcHeader().Set(gowarc.WarcPayloadDigest, "sha256:"+payload)
 		return nil
 	}, head.Bytes(), hop.Body)
-	return id, payload, err
-}
-
-// hexSHA256 returns the lowercase hex of a "sha256:" digest field value
-// in hex or base32, or "" for anything else.
-func hexSHA256(v string) string {
-	d, ok := strings.CutPrefix(strings.ToLower(v), "sha256:")
-	if !ok {
-		return ""
-	}
-	if len(d) == 64 {
-		if _, err := hex.DecodeString(d); err == nil {
-			return d
-		}
-		return ""
-	}
-	b, err := base32.StdEncoding.DecodeString(strings.ToUpper(d))
-	if err != nil || len(b) != sha256.Size {
-		return ""
-	}
-	return hex.EncodeToString(b)
 }
 
 // emit builds the record from the parts of its block, hands it to built
@@ -284,7 +324,7 @@ func (wr *Writer) emit(w io.Writer, rb gowarc.WarcRecordBuilder, built func(gowa
 	}
 	wr.buf.Reset()
 	wr.gz.Reset(&wr.buf)
-	if _, _, err := gowarc.NewMarshaler().Marshal(wr.gz, rec, 0); err != nil {
+	if _, _, err := gowarc.NewMarshaler().Marshal(&wr.out, rec, 0); err != nil {
 		return "", fmt.Errorf("write warc %s record: %w", rec.Type(), err)
 	}
 	if err := wr.gz.Close(); err != nil {

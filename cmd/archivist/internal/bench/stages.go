@@ -341,9 +341,11 @@ func (r *stageRig) writeWARC(_ context.Context, worker int, p *page) error {
 		return err
 	}
 	p.prefix = prefix
+	// The Recorder hashes the payload once, for its duplicate lookup, and
+	// hands the sum to the writer; the catalog stage reuses it.
 	info := warc.Info{
 		Software: r.software, CaptureID: p.id, RunID: p.ex.RunID, UserAgent: p.ex.UserAgent,
-		Robots: p.ex.Robots.Policy, Operator: r.capCfg.Operator,
+		Robots: p.ex.Robots.Policy, Operator: r.capCfg.Operator, Payload: warc.SumPayload(p.ex.Final().Body),
 	}
 	p.wres, err = r.writers[worker].WriteCapture(&p.warc, p.ex, info)
 	return err
@@ -409,8 +411,7 @@ func (r *stageRig) catalog(ctx context.Context, _ int, p *page) error {
 			return err
 		}
 	}
-	sum := sha256.Sum256(final.Body)
-	if _, err := r.cat.FirstByPayload(ctx, hex.EncodeToString(sum[:])); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+	if _, err := r.cat.FirstByPayload(ctx, p.wres.PayloadSHA256); err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return err
 	}
 	return r.catWriter.Put(ctx, p.entry)
