@@ -76,7 +76,7 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("fixture %+v, want 40 pages on 5 hosts", f)
 	}
 
-	want := []string{"fetch", "extract", "warc", "records", "store-local", "catalog", "recorder"}
+	want := []string{"fetch", "extract", "readability", "warc", "records", "store-local", "catalog", "recorder"}
 	if minio != "none" {
 		want = append(want, "store-minio")
 	}
@@ -100,6 +100,11 @@ func TestSmallRun(t *testing.T) {
 	for _, name := range want {
 		if _, ok := byName[name]; !ok {
 			t.Errorf("stage %s missing from the report", name)
+		}
+	}
+	for _, name := range []string{"readability", "recorder", "store-minio"} {
+		if byName[name].InCeiling {
+			t.Errorf("stage %s counted in the ceiling: it is measured beside the capture's parts", name)
 		}
 	}
 	if minio != "none" && byName["store-minio"].ServerCPUMsPerPage <= 0 {

@@ -7,12 +7,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"golang.org/x/net/html"
 
 	"github.com/archivist-project/archivist/archive"
 	"github.com/archivist-project/archivist/archive/capture"
@@ -291,6 +296,7 @@ func (r *stageRig) specs(cfg Config) []*stageSpec {
 	specs := []*stageSpec{
 		{name: "fetch", what: "colly Fetcher.Fetch over loopback, robots.txt obeyed, politeness off", workers: fetchWorkers(), inCeiling: true, fn: r.fetch},
 		{name: "extract", what: "capture.DecodeBody + extract.Extract with capture.ExtractOptions", workers: ncpu, inCeiling: true, fn: r.extract},
+		{name: "readability", what: "reference, not a part of a capture: html.Parse + readeck FromDocument + RenderText of the same decoded pages, the library alone (the issue's \"readeck extraction\")", workers: ncpu, fn: r.readabilityAlone},
 		{name: "warc", what: "warc.Writer.WriteCapture into memory (gzip per record)", workers: ncpu, inCeiling: true, fn: r.writeWARC},
 		{name: "records", what: "archive.RecordEncoder of the Article (gzipped JSON) and provenance, object digests, capture.NewEntry", workers: ncpu, inCeiling: true, fn: r.records},
 		{name: "store-local", what: "local store Put of WARC, Article, provenance (fsync)", workers: cfg.Parallelism, inCeiling: true, fn: r.putTo(func() store.Store { return r.local })},
@@ -330,6 +336,31 @@ func (r *stageRig) extract(_ context.Context, _ int, p *page) error {
 	}
 	if !p.listing && p.ext.Article.PageType != extract.PageArticle {
 		r.notArticles.Add(1)
+	}
+	return nil
+}
+
+// readabilityAlone runs the extraction library as its own tests and
+// extract-eval's readeck-xhtml run it, with none of Extract's metadata,
+// evidence or page typing: the floor of the extract stage.
+func (r *stageRig) readabilityAlone(_ context.Context, _ int, p *page) error {
+	final := p.ex.Final()
+	body, err := capture.DecodeBody(final.Body, final.ResponseHeader.Get("Content-Encoding"), r.capCfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(final.URL)
+	if err != nil {
+		return err
+	}
+	doc, err := html.Parse(bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	// A page the library finds no article in costs what it cost: that is
+	// not an error of the measurement (Extract's stage reports it).
+	if art, err := readability.FromDocument(doc, u); err == nil && art.Node != nil {
+		return art.RenderText(io.Discard)
 	}
 	return nil
 }
