@@ -3,7 +3,6 @@ package warc
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -58,30 +57,14 @@ func TestRevisitIndependentReader(t *testing.T) {
 		t.Errorf("the payload is stored again in the revisit capture")
 	}
 
-	r, err := iawarc.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var types []string
 	found := false
-	for {
-		rec, err := r.ReadRecord()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("independent reader: %v", err)
-		}
+	eachRecord(t, data, func(rec *iawarc.Record, block []byte) {
 		typ := rec.Header.Get("WARC-Type")
 		types = append(types, typ)
-		block, err := io.ReadAll(rec.Content)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec.Content.Close()
 		checkDigest(t, typ+" block", rec.Header.Get("WARC-Block-Digest"), block)
 		if typ != "revisit" {
-			continue
+			return
 		}
 		found = true
 		for name, want := range map[string]string{
@@ -106,7 +89,7 @@ func TestRevisitIndependentReader(t *testing.T) {
 		}
 		// The payload digest is the digest of the original payload.
 		checkDigest(t, "referred payload", rec.Header.Get("WARC-Payload-Digest"), testExchange().Hops[1].Body)
-	}
+	})
 	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,revisit" {
 		t.Errorf("record types = %s", got)
 	}

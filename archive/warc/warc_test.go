@@ -153,21 +153,10 @@ func TestIndependentReader(t *testing.T) {
 		t.Errorf("gzip members = %d, want one per record (5)", members)
 	}
 
-	r, err := iawarc.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var types []string
 	ids := map[string]bool{}
 	var concurrent []string
-	for {
-		rec, err := r.ReadRecord()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("independent reader: %v", err)
-		}
+	eachRecord(t, data, func(rec *iawarc.Record, block []byte) {
 		typ := rec.Header.Get("WARC-Type")
 		types = append(types, typ)
 		ids[rec.Header.Get("WARC-Record-ID")] = true
@@ -177,11 +166,6 @@ func TestIndependentReader(t *testing.T) {
 		if v := rec.Version; v != "WARC/1.1" {
 			t.Errorf("%s record version %q", typ, v)
 		}
-		block, err := io.ReadAll(rec.Content)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec.Content.Close()
 		checkDigest(t, typ+" block", rec.Header.Get("WARC-Block-Digest"), block)
 		if typ == "request" && rec.Header.Get("WARC-Payload-Digest") != "" {
 			t.Errorf("request without a body has WARC-Payload-Digest %q", rec.Header.Get("WARC-Payload-Digest"))
@@ -199,7 +183,7 @@ func TestIndependentReader(t *testing.T) {
 				t.Errorf("a header value broke the record framing")
 			}
 		}
-	}
+	})
 	if got := strings.Join(types, ","); got != "warcinfo,request,response,request,response" {
 		t.Errorf("record types = %s", got)
 	}
@@ -207,6 +191,32 @@ func TestIndependentReader(t *testing.T) {
 		if !ids[c] {
 			t.Errorf("WARC-Concurrent-To %s names no record in the file", c)
 		}
+	}
+}
+
+// eachRecord reads data with the Internet Archive's gowarc, a different
+// implementation from the writer's, and calls fn with each record and its
+// whole block.
+func eachRecord(t *testing.T, data []byte, fn func(rec *iawarc.Record, block []byte)) {
+	t.Helper()
+	r, err := iawarc.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		rec, err := r.ReadRecord()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("independent reader: %v", err)
+		}
+		block, err := io.ReadAll(rec.Content)
+		rec.Content.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(rec, block)
 	}
 }
 
@@ -284,23 +294,11 @@ func TestSuppliedPayloadDigest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := iawarc.NewReader(bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			rec, err := r.ReadRecord()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		eachRecord(t, buf.Bytes(), func(rec *iawarc.Record, _ []byte) {
 			if typ := rec.Header.Get("WARC-Type"); typ == "response" || typ == "revisit" {
 				header = rec.Header.Get("WARC-Payload-Digest")
 			}
-			rec.Content.Close()
-		}
+		})
 		c, err := ReadCapture(bytes.NewReader(buf.Bytes()), 1<<20)
 		if err != nil {
 			t.Fatal(err)
